@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode is the default for
+/// tools 6.x; these upcoming features keep imports and existentials explicit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "agentcache",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "agentcache", targets: ["agentcache"]),
+        .library(name: "AgentCacheCore", targets: ["AgentCacheCore"]),
+        .library(name: "AgentCacheServer", targets: ["AgentCacheServer"]),
+    ],
+    dependencies: [
+        // traits: [] drops Hummingbird's swift-configuration and full-Foundation extras we do not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries from Debian's -dev packages; each is a module map and a one-line shim.
+        .systemLibrary(
+            name: "CXXHash",
+            pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        // No pkgConfig: hiredis's .pc adds a -D flag SwiftPM refuses to pass through.
+        .systemLibrary(
+            name: "CHiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        // The engine: keys, canonical JSON, namespaces, codec, edge tier. No HTTP.
+        .target(
+            name: "AgentCacheCore",
+            dependencies: [
+                "CXXHash",
+                "CLZ4",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP layer: Hummingbird routes, errors -> HTTP, metrics.
+        .target(
+            name: "AgentCacheServer",
+            dependencies: [
+                "AgentCacheCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The executable: argument parsing and bootstrap only.
+        .executableTarget(
+            name: "agentcache",
+            dependencies: [
+                "AgentCacheServer",
+                "AgentCacheCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "AgentCacheCoreTests",
+            dependencies: ["AgentCacheCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AgentCacheServerTests",
+            dependencies: [
+                "AgentCacheServer",
+                "AgentCacheCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,171 @@
+/// The cache as the API sees it: namespaces and generations, keys, the edge tier and the
+/// tiers behind it. Knows nothing of HTTP. An edge hit costs one key encoding, one XXH3-128,
+/// one stripe lock and (for compressed values) one LZ4 decode.
+public final class CacheEngine: Sendable {
+    /// Tunables of the engine.
+    public struct Configuration: Sendable {
+        /// TTL of a `set` that names none, in seconds (SPEC: 7 days).
+        public var defaultTTLSeconds: Double
+        /// Longest TTL honoured; longer ones are clamped and the answer says so.
+        public var maxTTLSeconds: Double
+        /// Values under this many bytes are never compressed.
+        public var compressionThreshold: Int
+        /// Largest decoded value a tier may hand back (guards decompression).
+        public var maxValueBytes: Int
+
+        /// Defaults: 7-day TTL, 10-year ceiling, compress from 256 bytes, values up to 64 MiB.
+        public init(
+            defaultTTLSeconds: Double = 604_800,
+            maxTTLSeconds: Double = 315_360_000,
+            compressionThreshold: Int = StoredValue.defaultCompressionThreshold,
+            maxValueBytes: Int = 64 << 20
+        ) {
+            self.defaultTTLSeconds = defaultTTLSeconds
+            self.maxTTLSeconds = maxTTLSeconds
+            self.compressionThreshold = compressionThreshold
+            self.maxValueBytes = maxValueBytes
+        }
+    }
+
+    /// A hit: the decoded value, its entry and the tier that answered.
+    public struct Hit: Sendable {
+        public var value: [UInt8]
+        public var entry: CacheEntry
+        public var tier: TierName
+    }
+
+    /// What a `set` stored.
+    public struct Stored: Sendable {
+        public var key: CacheKey
+        public var entry: CacheEntry
+        /// The TTL used, in seconds (after defaulting and clamping).
+        public var ttlSeconds: Double
+    }
+
+    /// The edge tier.
+    public let edge: EdgeCache
+    /// Namespace generations as this node knows them.
+    public let generations: NamespaceGenerations
+    /// Tiers consulted after an edge miss, in order.
+    public let remoteTiers: [any CacheTier]
+    /// The clock every lifetime is measured with.
+    public let clock: any CacheClock
+    /// The engine's tunables.
+    public let configuration: Configuration
+
+    /// Assembles an engine.
+    public init(
+        edge: EdgeCache,
+        generations: NamespaceGenerations = NamespaceGenerations(),
+        remoteTiers: [any CacheTier] = [],
+        clock: any CacheClock = SystemClock(),
+        configuration: Configuration = .init()
+    ) {
+        self.edge = edge
+        self.generations = generations
+        self.remoteTiers = remoteTiers
+        self.clock = clock
+        self.configuration = configuration
+    }
+
+    /// The key material (and so the key) of `fields` in `namespace` at its current generation.
+    public func keyMaterial(for fields: ChatKeyFields, in namespace: CacheNamespace) -> KeyMaterial {
+        KeyMaterial.chat(namespace: namespace, generation: generations.generation(of: namespace), fields: fields)
+    }
+
+    /// Looks `fields` up: edge, then each remote tier, promoting a remote hit into the edge.
+    public func lookup(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, hit: Hit?) {
+        let generation = generations.generation(of: namespace)
+        let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
+        return (key, await lookup(key, in: namespace, generation: generation))
+    }
+
+    /// Looks `key` up through the tiers. A value that fails to decode is dropped and missed.
+    public func lookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) async -> Hit? {
+        let now = clock.nowMillis()
+        if let entry = edge.get(key, now: now) {
+            if let value = try? entry.value.decoded(maxRawLength: configuration.maxValueBytes) {
+                return Hit(value: value, entry: entry, tier: .edge)
+            }
+            edge.remove(key)
+        }
+        for tier in remoteTiers {
+            guard let entry = await tier.get(key, namespace: namespace, generation: generation) else { continue }
+            let now = clock.nowMillis()
+            guard !entry.isExpired(at: now),
+                let value = try? entry.value.decoded(maxRawLength: configuration.maxValueBytes)
+            else { continue }
+            edge.set(key, entry: entry, namespace: namespace, now: now)
+            return Hit(value: value, entry: entry, tier: tier.name)
+        }
+        return nil
+    }
+
+    /// Whether `fields` is cached and for how long; counts as no lookup and refreshes nothing.
+    public func check(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, entry: CacheEntry?) {
+        let generation = generations.generation(of: namespace)
+        let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
+        let now = clock.nowMillis()
+        if let entry = edge.peek(key, now: now) {
+            return (key, entry)
+        }
+        for tier in remoteTiers {
+            if let entry = await tier.get(key, namespace: namespace, generation: generation), !entry.isExpired(at: now) {
+                return (key, entry)
+            }
+        }
+        return (key, nil)
+    }
+
+    /// Stores `value` (JSON bytes) for `fields`, in the edge and every remote tier.
+    /// `ttlSeconds` nil means the default; longer than the maximum is clamped.
+    public func store(
+        _ value: [UInt8],
+        for fields: ChatKeyFields,
+        in namespace: CacheNamespace,
+        ttlSeconds: Double?
+    ) async -> Stored {
+        let generation = generations.generation(of: namespace)
+        let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
+        return await store(value, key: key, in: namespace, generation: generation, ttlSeconds: ttlSeconds)
+    }
+
+    /// Stores `value` under an already computed `key`.
+    public func store(
+        _ value: [UInt8],
+        key: CacheKey,
+        in namespace: CacheNamespace,
+        generation: UInt64,
+        ttlSeconds: Double?
+    ) async -> Stored {
+        let ttl = min(ttlSeconds ?? configuration.defaultTTLSeconds, configuration.maxTTLSeconds)
+        let now = clock.nowMillis()
+        let ttlMillis = max(1, Int64((ttl * 1000).rounded(.up)))
+        let entry = CacheEntry(
+            value: StoredValue(encoding: value, compressionThreshold: configuration.compressionThreshold),
+            createdAtMillis: now,
+            expiresAtMillis: now + ttlMillis
+        )
+        edge.set(key, entry: entry, namespace: namespace, now: now)
+        for tier in remoteTiers {
+            await tier.set(key, entry: entry, namespace: namespace, generation: generation)
+        }
+        return Stored(key: key, entry: entry, ttlSeconds: ttl)
+    }
+
+    /// Deletes the one entry `fields` names, everywhere. True when the edge held it.
+    public func delete(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, removed: Bool) {
+        let generation = generations.generation(of: namespace)
+        let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
+        let removed = edge.remove(key)
+        for tier in remoteTiers {
+            await tier.remove(key, namespace: namespace, generation: generation)
+        }
+        return (key, removed)
+    }
+
+    /// Makes every entry of `namespace` unreachable at once by advancing its generation. O(1).
+    public func invalidate(_ namespace: CacheNamespace) async -> UInt64 {
+        generations.advance(namespace)
+    }
+}

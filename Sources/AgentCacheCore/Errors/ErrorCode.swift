@@ -1,0 +1,14 @@
+/// The error codes of the wire contract (SPEC §5). The HTTP layer maps each to a status in one place.
+public enum ErrorCode: String, Sendable, CaseIterable {
+    case apiKeyRequired = "API_KEY_REQUIRED"
+    case invalidAPIKey = "INVALID_API_KEY"
+    case apiKeyExpired = "API_KEY_EXPIRED"
+    case insufficientPermissions = "INSUFFICIENT_PERMISSIONS"
+    case rateLimitExceeded = "RATE_LIMIT_EXCEEDED"
+    case quotaExceeded = "QUOTA_EXCEEDED"
+    case invalidRequest = "INVALID_REQUEST"
+    case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    case notFound = "NOT_FOUND"
+    case originUnavailable = "ORIGIN_UNAVAILABLE"
+    case internalError = "INTERNAL_ERROR"
+}

@@ -1,0 +1,35 @@
+import AgentCacheCore
+
+/// Everything `agentcache serve` can be told, with the defaults of SPEC §6.
+public struct ServerConfiguration: Sendable {
+    /// Interface to bind. Loopback by default: exposing a cache is a deliberate act.
+    public var host: String = "127.0.0.1"
+    /// TCP port (SPEC default 8080; 0 picks a free one).
+    public var port: Int = 8080
+    /// Edge tier size and striping.
+    public var edge: EdgeCache.Configuration = .init()
+    /// Engine tunables (default TTL, compression threshold, ...).
+    public var engine: CacheEngine.Configuration = .init()
+    /// Largest request body accepted; larger ones get 413 `PAYLOAD_TOO_LARGE`.
+    public var maxBodyBytes: Int = 4 << 20
+    /// Where state that must survive a restart is written (API keys without Redis).
+    public var dataDirectory: String = "./agentcache-data"
+    /// Token for the admin routes; admin routes are refused while it is nil.
+    public var adminToken: String?
+    /// How often the sweeper runs, and how many slots per stripe it examines each time.
+    public var sweepInterval: Duration = .milliseconds(250)
+    public var sweepSlotsPerTick: Int = 1024
+
+    /// The defaults.
+    public init() {}
+
+    /// Nil when the configuration can run, else a one-line reason naming the flag.
+    public var problem: String? {
+        if let edgeProblem = edge.problem { return edgeProblem }
+        if !(0...65535).contains(port) { return "--port must be between 0 and 65535, got \(port)" }
+        if maxBodyBytes < 1024 { return "--max-body-bytes must be at least 1024, got \(maxBodyBytes)" }
+        if !(engine.defaultTTLSeconds > 0) { return "--default-ttl must be a positive number of seconds" }
+        if host.isEmpty { return "--host must not be empty" }
+        return nil
+    }
+}

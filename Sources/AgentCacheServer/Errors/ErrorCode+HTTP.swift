@@ -1,0 +1,18 @@
+import AgentCacheCore
+import HTTPTypes
+
+extension CacheError {
+    /// The HTTP status of this error: the one place codes map to statuses (SPEC §5).
+    var httpStatus: HTTPResponse.Status {
+        switch code {
+        case .apiKeyRequired, .invalidAPIKey, .apiKeyExpired: .unauthorized
+        case .insufficientPermissions: .forbidden
+        case .rateLimitExceeded, .quotaExceeded: .tooManyRequests
+        case .invalidRequest: .badRequest
+        case .payloadTooLarge: .contentTooLarge
+        case .notFound: .notFound
+        case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
+        case .internalError: .internalServerError
+        }
+    }
+}

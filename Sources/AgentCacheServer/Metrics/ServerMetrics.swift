@@ -1,0 +1,120 @@
+import AgentCacheCore
+import CoreMetrics
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// Every metric the server exports, on its own Prometheus registry (no global bootstrap, so
+/// several servers can live in one test process). No tenant or namespace labels: those
+/// would make the series count grow with customers.
+public final class ServerMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    private let hits: [TierName: CoreMetrics.Counter]
+    private let misses: [TierName: CoreMetrics.Counter]
+
+    private let edgeEntries: CoreMetrics.Gauge
+    private let edgeStoredBytes: CoreMetrics.Gauge
+    private let edgeRawBytes: CoreMetrics.Gauge
+    private let edgePayloadBytes: CoreMetrics.Gauge
+    private let edgeCapacityBytes: CoreMetrics.Gauge
+    private let edgeCompressionRatio: CoreMetrics.Gauge
+    private let edgeEvictions: CoreMetrics.Counter
+    private let edgeExpirations: CoreMetrics.Counter
+    private let edgeRejections: CoreMetrics.Counter
+    /// Cumulative edge counters already pushed, so scrapes add only the difference.
+    private let reportedEdge = NIOLockedValueBox(EdgeStatistics(capacityBytes: 0))
+
+    private let requestMetrics = NIOLockedValueBox<[RequestMetricsKey: RequestMetrics]>([:])
+
+    /// Makes the metrics on a fresh registry.
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+            .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        self.registry = registry
+        self.factory = factory
+        var hits: [TierName: CoreMetrics.Counter] = [:]
+        var misses: [TierName: CoreMetrics.Counter] = [:]
+        for tier in TierName.allCases {
+            hits[tier] = CoreMetrics.Counter(label: "agentcache_cache_hits_total", dimensions: [("tier", tier.rawValue)], factory: factory)
+            misses[tier] = CoreMetrics.Counter(label: "agentcache_cache_misses_total", dimensions: [("tier", tier.rawValue)], factory: factory)
+        }
+        self.hits = hits
+        self.misses = misses
+        edgeEntries = CoreMetrics.Gauge(label: "agentcache_edge_entries", factory: factory)
+        edgeStoredBytes = CoreMetrics.Gauge(label: "agentcache_edge_bytes", dimensions: [("kind", "charged")], factory: factory)
+        edgePayloadBytes = CoreMetrics.Gauge(label: "agentcache_edge_bytes", dimensions: [("kind", "stored")], factory: factory)
+        edgeRawBytes = CoreMetrics.Gauge(label: "agentcache_edge_bytes", dimensions: [("kind", "raw")], factory: factory)
+        edgeCapacityBytes = CoreMetrics.Gauge(label: "agentcache_edge_capacity_bytes", factory: factory)
+        edgeCompressionRatio = CoreMetrics.Gauge(label: "agentcache_edge_compression_ratio", factory: factory)
+        edgeEvictions = CoreMetrics.Counter(label: "agentcache_edge_evictions_total", factory: factory)
+        edgeExpirations = CoreMetrics.Counter(label: "agentcache_edge_expirations_total", factory: factory)
+        edgeRejections = CoreMetrics.Counter(label: "agentcache_edge_rejections_total", factory: factory)
+    }
+
+    /// Counts a hit answered by `tier`.
+    public func recordHit(tier: TierName) { hits[tier]?.increment() }
+
+    /// Counts a miss at `tier` (the request went on to the next tier, or missed entirely).
+    public func recordMiss(tier: TierName) { misses[tier]?.increment() }
+
+    /// Counts one finished request and its duration under its route template and status.
+    func recordRequest(route: String, method: String, status: Int, nanoseconds: Int64) {
+        let key = RequestMetricsKey(route: route, method: method, status: status)
+        let metrics = requestMetrics.withLockedValue { cache in
+            if let existing = cache[key] { return existing }
+            let dimensions = [("route", route), ("method", method), ("status", String(status))]
+            let made = RequestMetrics(
+                count: CoreMetrics.Counter(label: "agentcache_http_requests_total", dimensions: dimensions, factory: factory),
+                duration: CoreMetrics.Timer(label: "agentcache_http_request_duration_seconds", dimensions: dimensions, factory: factory)
+            )
+            cache[key] = made
+            return made
+        }
+        metrics.count.increment()
+        metrics.duration.recordNanoseconds(nanoseconds)
+    }
+
+    /// Copies the edge tier's figures into the gauges and counters; called on each scrape.
+    public func update(edge statistics: EdgeStatistics) {
+        edgeEntries.record(statistics.entries)
+        edgeStoredBytes.record(statistics.storedBytes)
+        edgePayloadBytes.record(statistics.payloadBytes)
+        edgeRawBytes.record(statistics.rawBytes)
+        edgeCapacityBytes.record(statistics.capacityBytes)
+        edgeCompressionRatio.record(statistics.compressionRatio)
+        let previous = reportedEdge.withLockedValue { reported in
+            let before = reported
+            reported = statistics
+            return before
+        }
+        if statistics.evictions > previous.evictions { edgeEvictions.increment(by: Int64(statistics.evictions - previous.evictions)) }
+        if statistics.expirations > previous.expirations { edgeExpirations.increment(by: Int64(statistics.expirations - previous.expirations)) }
+        if statistics.rejections > previous.rejections { edgeRejections.increment(by: Int64(statistics.rejections - previous.rejections)) }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> [UInt8] {
+        var bytes = [UInt8]()
+        registry.emit(into: &bytes)
+        return bytes
+    }
+}
+
+private struct RequestMetricsKey: Hashable {
+    var route: String
+    var method: String
+    var status: Int
+}
+
+private struct RequestMetrics: Sendable {
+    var count: CoreMetrics.Counter
+    var duration: CoreMetrics.Timer
+}

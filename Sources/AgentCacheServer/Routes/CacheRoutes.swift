@@ -1,0 +1,159 @@
+import AgentCacheCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `POST /api/cache/get|set|check|invalidate|explain` with the shapes of SPEC §1, §2 and §4.
+/// Handlers only read the body, call the engine and write JSON; rules live in the core.
+struct CacheRoutes {
+    let engine: CacheEngine
+    let metrics: ServerMetrics
+    let maxBodyBytes: Int
+
+    func register(on router: Router<AgentCacheRequestContext>) {
+        let group = router.group("api/cache")
+        group.post("get", use: get)
+        group.post("set", use: set)
+        group.post("check", use: check)
+        group.post("invalidate", use: invalidate)
+        group.post("explain", use: explain)
+    }
+
+    @Sendable func get(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+        let started = NIODeadline.now()
+        let body = try await readBody(request)
+        let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
+        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: lookup.namespace ?? header(request))
+        let (key, hit) = await engine.lookup(lookup.fields, in: namespace)
+
+        guard let hit else {
+            metrics.recordMiss(tier: .edge)
+            var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 64)
+            writer.field("hit", false)
+            writer.field("key", ascii: key.hex)
+            return .json(writer.finish(), headers: [.xCache: "MISS"])
+        }
+        if hit.tier != .edge { metrics.recordMiss(tier: .edge) }
+        metrics.recordHit(tier: hit.tier)
+        let now = engine.clock.nowMillis()
+        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: hit.value.count + 256)
+        writer.field("hit", true)
+        writer.field("response", rawJSON: hit.value)
+        writer.field("tier", ascii: hit.tier.rawValue)
+        writer.field("cached_at", ascii: Timestamp.iso8601(millis: hit.entry.createdAtMillis))
+        writer.field("age", hit.entry.ageSeconds(at: now))
+        writer.field("ttl_remaining", hit.entry.ttlRemainingSeconds(at: now))
+        writer.field("latency_ms", number: Self.milliseconds(since: started))
+        writer.field("key", ascii: key.hex)
+        return .json(writer.finish(), headers: [.xCache: hit.tier == .edge ? "HIT-edge" : "HIT-\(hit.tier.rawValue)"])
+    }
+
+    @Sendable func set(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+        let body = try await readBody(request)
+        let store = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.store(bytes) }
+        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: store.namespace ?? header(request))
+        let stored = await engine.store(store.response, for: store.fields, in: namespace, ttlSeconds: store.ttlSeconds)
+        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
+        writer.field("success", true)
+        writer.field("key", ascii: stored.key.hex)
+        writer.field("cached_at", ascii: Timestamp.iso8601(millis: stored.entry.createdAtMillis))
+        writer.field("ttl", number: stored.ttlSeconds)
+        return .json(writer.finish())
+    }
+
+    @Sendable func check(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+        let body = try await readBody(request)
+        let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
+        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: lookup.namespace ?? header(request))
+        let (_, entry) = await engine.check(lookup.fields, in: namespace)
+        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 64)
+        writer.field("cached", entry != nil)
+        writer.field("ttl_remaining", entry?.ttlRemainingSeconds(at: engine.clock.nowMillis()) ?? 0)
+        return .json(writer.finish())
+    }
+
+    @Sendable func invalidate(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+        let body = try await readBody(request)
+        let command = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.invalidate(bytes) }
+        let clientNamespace = command.namespace ?? header(request)
+        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: clientNamespace)
+        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
+        writer.field("success", true)
+        writer.field("namespace", ascii: namespace.name)
+        if let fields = command.fields {
+            let (key, removed) = await engine.delete(fields, in: namespace)
+            writer.field("generation", engine.generations.generation(of: namespace))
+            writer.field("key", ascii: key.hex)
+            writer.field("deleted", removed)
+        } else {
+            guard clientNamespace != nil else {
+                throw CacheError.invalidRequest(
+                    "name the namespace to invalidate in the body (\"namespace\") or the X-Cache-Namespace header, or send the get fields to delete one entry"
+                )
+            }
+            writer.field("generation", await engine.invalidate(namespace))
+        }
+        return .json(writer.finish())
+    }
+
+    @Sendable func explain(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+        let body = try await readBody(request)
+        let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
+        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: lookup.namespace ?? header(request))
+        let material = engine.keyMaterial(for: lookup.fields, in: namespace)
+        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: material.bytes.count * 3 + 512)
+        writer.field("key", ascii: material.key.hex)
+        writer.field("algorithm", ascii: "XXH3-128")
+        writer.field("namespace", ascii: namespace.name)
+        writer.field("qualified_namespace", ascii: namespace.qualified)
+        writer.array("fields", material.spans) { field, span in
+            let value = material.value(of: span)
+            field.field("field", ascii: span.field.name)
+            field.field("length", value.count)
+            if span.field == .generation {
+                field.field("canonical", value.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            } else {
+                field.field("canonical", string: String(decoding: value, as: UTF8.self))
+            }
+        }
+        writer.field("encoding_hex", ascii: Self.hex(material.bytes))
+        writer.field("encoding_length", material.bytes.count)
+        return .json(writer.finish())
+    }
+
+    /// The body, refused with 413 past `maxBodyBytes` (by its declared length when it has one).
+    private func readBody(_ request: Request) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
+            throw Self.tooLarge(maxBodyBytes)
+        }
+        do {
+            return try await request.body.collect(upTo: maxBodyBytes)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw Self.tooLarge(maxBodyBytes)
+        }
+    }
+
+    private func header(_ request: Request) -> String? {
+        request.headers[.xCacheNamespace]
+    }
+
+    private static func tooLarge(_ limit: Int) -> CacheError {
+        CacheError(.payloadTooLarge, "request body is larger than the \(limit)-byte limit (--max-body-bytes)")
+    }
+
+    private static func milliseconds(since start: NIODeadline) -> Double {
+        let nanos = (NIODeadline.now() - start).nanoseconds
+        return (Double(nanos) / 1000).rounded() / 1000
+    }
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads `AGENTCACHE_<NAME>` variables, the fallback for every flag.
+struct EnvironmentOptions {
+    /// The value of `AGENTCACHE_<name>`, nil when unset or empty.
+    subscript(name: String) -> String? {
+        guard let raw = getenv("AGENTCACHE_" + name) else { return nil }
+        let value = String(cString: raw)
+        return value.isEmpty ? nil : value
+    }
+
+    /// An integer variable; a malformed one is reported against its flag.
+    func integer(_ name: String, flag: String) throws -> Int? {
+        guard let value = self[name] else { return nil }
+        guard let number = Int(value) else {
+            throw ValidationError("AGENTCACHE_\(name) (\(flag)) must be an integer, got '\(value)'")
+        }
+        return number
+    }
+
+    /// A numeric variable; a malformed one is reported against its flag.
+    func number(_ name: String, flag: String) throws -> Double? {
+        guard let value = self[name] else { return nil }
+        guard let number = Double(value), number.isFinite else {
+            throw ValidationError("AGENTCACHE_\(name) (\(flag)) must be a number, got '\(value)'")
+        }
+        return number
+    }
+}

@@ -1,0 +1,81 @@
+import AgentCacheCore
+import AgentCacheServer
+import ArgumentParser
+import Hummingbird
+import Logging
+
+/// `agentcache serve`: runs the HTTP server until SIGTERM/SIGINT. Every flag can also come
+/// from an `AGENTCACHE_<FLAG>` environment variable; a flag on the command line wins.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the cache server (edge tier in process).",
+        discussion: "Every flag can also be set as AGENTCACHE_<FLAG>, e.g. AGENTCACHE_PORT=9090 or AGENTCACHE_EDGE_BYTES=1GiB."
+    )
+
+    @Option(help: "Interface to bind (env AGENTCACHE_HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "TCP port (env AGENTCACHE_PORT, default 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("edge-bytes"), help: "Edge tier byte budget, e.g. 268435456, 256MiB, 1GiB (env AGENTCACHE_EDGE_BYTES, default 256MiB).")
+    var edgeBytes: String?
+
+    @Option(help: "Edge tier lock stripes, a power of two (env AGENTCACHE_STRIPES, default 16).")
+    var stripes: Int?
+
+    @Option(name: .customLong("default-ttl"), help: "TTL in seconds of a set that names none (env AGENTCACHE_DEFAULT_TTL, default 604800).")
+    var defaultTTL: Double?
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body, e.g. 4MiB (env AGENTCACHE_MAX_BODY_BYTES, default 4MiB).")
+    var maxBodyBytes: String?
+
+    @Option(name: .customLong("data-dir"), help: "Directory for state that survives restarts (env AGENTCACHE_DATA_DIR, default ./agentcache-data).")
+    var dataDir: String?
+
+    @Option(name: .customLong("admin-token"), help: "Bearer token for admin routes (env AGENTCACHE_ADMIN_TOKEN; admin routes are refused without one).")
+    var adminToken: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env AGENTCACHE_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = EnvironmentOptions()
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? environment["HOST"] ?? configuration.host
+        configuration.port = try port ?? environment.integer("PORT", flag: "--port") ?? configuration.port
+        if let value = edgeBytes ?? environment["EDGE_BYTES"] {
+            configuration.edge.capacityBytes = try ByteCount.parse(value, flag: "--edge-bytes")
+        }
+        configuration.edge.stripes = try stripes ?? environment.integer("STRIPES", flag: "--stripes") ?? configuration.edge.stripes
+        configuration.engine.defaultTTLSeconds =
+            try defaultTTL ?? environment.number("DEFAULT_TTL", flag: "--default-ttl") ?? configuration.engine.defaultTTLSeconds
+        if let value = maxBodyBytes ?? environment["MAX_BODY_BYTES"] {
+            configuration.maxBodyBytes = try ByteCount.parse(value, flag: "--max-body-bytes")
+        }
+        configuration.dataDirectory = dataDir ?? environment["DATA_DIR"] ?? configuration.dataDirectory
+        configuration.adminToken = adminToken ?? environment["ADMIN_TOKEN"]
+        let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
+        }
+        if let problem = configuration.problem {
+            throw ValidationError(problem)
+        }
+
+        var logger = Logger(label: "agentcache")
+        logger.logLevel = logLevel
+        let (application, _) = AgentCacheServer.buildApplication(configuration: configuration, logger: logger)
+        logger.info(
+            "starting agentcache",
+            metadata: [
+                "address": "\(configuration.host):\(configuration.port)",
+                "edge_bytes": "\(configuration.edge.capacityBytes)",
+                "stripes": "\(configuration.edge.stripes)",
+                "tiers": "edge",
+            ]
+        )
+        try await application.runService()
+    }
+}
