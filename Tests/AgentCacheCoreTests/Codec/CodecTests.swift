@@ -1,0 +1,89 @@
+import Testing
+@testable import AgentCacheCore
+
+@Suite("LZ4 values and the entry header")
+struct CodecTests {
+    /// LLM-style JSON: repetitive enough for LZ4 to pay, like real answers.
+    static let answer: [UInt8] = {
+        var text = #"{"id":"chatcmpl-1","object":"chat.completion","choices":["#
+        for index in 0..<40 {
+            text += #"{"index":\#(index),"message":{"role":"assistant","content":"The cache stores the answer so the model is not asked twice."}},"#
+        }
+        text += #"{"index":99}]}"#
+        return Array(text.utf8)
+    }()
+
+    @Test("a compressible value is stored LZ4-compressed and decodes to the same bytes")
+    func lz4RoundTrip() throws {
+        let stored = StoredValue(encoding: Self.answer)
+        #expect(stored.encoding == .lz4)
+        #expect(stored.bytes.count < Self.answer.count / 2)
+        #expect(try stored.decoded() == Self.answer)
+    }
+
+    @Test("values under the threshold stay raw")
+    func smallValuesStayRaw() throws {
+        let small = Array(#"{"text":"hello"}"#.utf8)
+        let stored = StoredValue(encoding: small)
+        #expect(stored.encoding == .raw)
+        #expect(try stored.decoded() == small)
+    }
+
+    @Test("incompressible values stay raw")
+    func incompressibleValuesStayRaw() throws {
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let stored = StoredValue(encoding: noise)
+        #expect(stored.encoding == .raw)
+        #expect(try stored.decoded() == noise)
+    }
+
+    @Test("a declared length over the ceiling is refused before allocating")
+    func declaredLengthIsBounded() {
+        let stored = StoredValue(bytes: [0x10, 0x41], encoding: .lz4, rawLength: 1 << 30)
+        #expect(throws: CodecError.declaredLengthTooLarge(1 << 30, limit: 1 << 20)) {
+            try stored.decoded(maxRawLength: 1 << 20)
+        }
+    }
+
+    @Test("a corrupt block is an error, not a crash")
+    func corruptBlockIsAnError() {
+        let good = StoredValue(encoding: Self.answer)
+        var mangled = good.bytes
+        for index in stride(from: 0, to: mangled.count, by: 7) { mangled[index] ^= 0xFF }
+        let corrupt = StoredValue(bytes: mangled, encoding: .lz4, rawLength: good.rawLength)
+        #expect(throws: CodecError.self) { try corrupt.decoded() }
+        let truncated = StoredValue(bytes: Array(good.bytes.prefix(10)), encoding: .lz4, rawLength: good.rawLength)
+        #expect(throws: CodecError.self) { try truncated.decoded() }
+    }
+
+    @Test("a block that expands to a different length than declared is corrupt")
+    func wrongDeclaredLengthIsAnError() {
+        let good = StoredValue(encoding: Self.answer)
+        let lying = StoredValue(bytes: good.bytes, encoding: .lz4, rawLength: good.rawLength - 1)
+        #expect(throws: CodecError.corrupt) { try lying.decoded() }
+    }
+
+    @Test("an entry round-trips through the binary header")
+    func entryHeaderRoundTrip() throws {
+        for value in [StoredValue(encoding: Self.answer), StoredValue(encoding: Array("x".utf8))] {
+            let entry = CacheEntry(value: value, createdAtMillis: 1_700_000_000_123, expiresAtMillis: 1_700_000_060_123)
+            let bytes = EntryCodec.encode(entry)
+            #expect(bytes.count == EntryCodec.headerLength + value.bytes.count)
+            #expect(try EntryCodec.decode(bytes, maxRawLength: 1 << 20) == entry)
+        }
+    }
+
+    @Test("foreign, truncated, unknown-version and inconsistent headers are rejected")
+    func badHeadersAreRejected() {
+        let entry = CacheEntry(value: StoredValue(encoding: Array("hello".utf8)), createdAtMillis: 1, expiresAtMillis: 2)
+        let good = EntryCodec.encode(entry)
+        #expect(throws: CodecError.self) { try EntryCodec.decode(Array("not ours".utf8), maxRawLength: 1 << 20) }
+        #expect(throws: CodecError.self) { try EntryCodec.decode(good.prefix(10), maxRawLength: 1 << 20) }
+        var version = good
+        version[2] = 9
+        #expect(throws: CodecError.self) { try EntryCodec.decode(version, maxRawLength: 1 << 20) }
+        #expect(throws: CodecError.self) { try EntryCodec.decode(good.dropLast(), maxRawLength: 1 << 20) }
+        #expect(throws: CodecError.self) { try EntryCodec.decode(good, maxRawLength: 2) }
+    }
+}
