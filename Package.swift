@@ -62,11 +62,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Redis tier: the only importer of CHiredis. Blocking hiredis calls run on their own threads.
+        .target(
+            name: "AgentCacheRedis",
+            dependencies: [
+                "AgentCacheCore",
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP layer: Hummingbird routes, errors -> HTTP, metrics.
         .target(
             name: "AgentCacheServer",
             dependencies: [
                 "AgentCacheCore",
+                "AgentCacheRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,6 +107,11 @@ let package = Package(
         .testTarget(
             name: "AgentCacheCoreTests",
             dependencies: ["AgentCacheCore"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "AgentCacheRedisTests",
+            dependencies: ["AgentCacheRedis", "AgentCacheCore"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
