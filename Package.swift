@@ -80,7 +80,6 @@ let package = Package(
             name: "AgentCacheServer",
             dependencies: [
                 "AgentCacheCore",
-                "AgentCacheRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -44,8 +44,8 @@ public final class CacheEngine: Sendable {
 
     /// The edge tier.
     public let edge: EdgeCache
-    /// Namespace generations as this node knows them.
-    public let generations: NamespaceGenerations
+    /// Namespace generations: in process, or shared through Redis.
+    public let generations: any GenerationStore
     /// Tiers consulted after an edge miss, in order.
     public let remoteTiers: [any CacheTier]
     /// The clock every lifetime is measured with.
@@ -56,7 +56,7 @@ public final class CacheEngine: Sendable {
     /// Assembles an engine.
     public init(
         edge: EdgeCache,
-        generations: NamespaceGenerations = NamespaceGenerations(),
+        generations: any GenerationStore = NamespaceGenerations(),
         remoteTiers: [any CacheTier] = [],
         clock: any CacheClock = SystemClock(),
         configuration: Configuration = .init()
@@ -69,13 +69,13 @@ public final class CacheEngine: Sendable {
     }
 
     /// The key material (and so the key) of `fields` in `namespace` at its current generation.
-    public func keyMaterial(for fields: ChatKeyFields, in namespace: CacheNamespace) -> KeyMaterial {
-        KeyMaterial.chat(namespace: namespace, generation: generations.generation(of: namespace), fields: fields)
+    public func keyMaterial(for fields: ChatKeyFields, in namespace: CacheNamespace) async -> KeyMaterial {
+        KeyMaterial.chat(namespace: namespace, generation: await generations.generation(of: namespace), fields: fields)
     }
 
     /// Looks `fields` up: edge, then each remote tier, promoting a remote hit into the edge.
     public func lookup(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, hit: Hit?) {
-        let generation = generations.generation(of: namespace)
+        let generation = await generations.generation(of: namespace)
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         return (key, await lookup(key, in: namespace, generation: generation))
     }
@@ -103,7 +103,7 @@ public final class CacheEngine: Sendable {
 
     /// Whether `fields` is cached and for how long; counts as no lookup and refreshes nothing.
     public func check(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, entry: CacheEntry?) {
-        let generation = generations.generation(of: namespace)
+        let generation = await generations.generation(of: namespace)
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         let now = clock.nowMillis()
         if let entry = edge.peek(key, now: now) {
@@ -125,7 +125,7 @@ public final class CacheEngine: Sendable {
         in namespace: CacheNamespace,
         ttlSeconds: Double?
     ) async -> Stored {
-        let generation = generations.generation(of: namespace)
+        let generation = await generations.generation(of: namespace)
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         return await store(value, key: key, in: namespace, generation: generation, ttlSeconds: ttlSeconds)
     }
@@ -155,7 +155,7 @@ public final class CacheEngine: Sendable {
 
     /// Deletes the one entry `fields` names, everywhere. True when the edge held it.
     public func delete(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, removed: Bool) {
-        let generation = generations.generation(of: namespace)
+        let generation = await generations.generation(of: namespace)
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         let removed = edge.remove(key)
         for tier in remoteTiers {
@@ -166,6 +166,11 @@ public final class CacheEngine: Sendable {
 
     /// Makes every entry of `namespace` unreachable at once by advancing its generation. O(1).
     public func invalidate(_ namespace: CacheNamespace) async -> UInt64 {
-        generations.advance(namespace)
+        await generations.advance(namespace)
+    }
+
+    /// The generation `namespace` is at now.
+    public func generation(of namespace: CacheNamespace) async -> UInt64 {
+        await generations.generation(of: namespace)
     }
 }

@@ -10,13 +10,18 @@ public final class NamespaceGenerations: Sendable {
     public init() {}
 
     /// The current generation of `namespace` (0 if never invalidated).
-    public func generation(of namespace: CacheNamespace) -> UInt64 {
+    public func current(_ namespace: CacheNamespace) -> UInt64 {
         generations.withLockedValue { $0[namespace.qualified] ?? 0 }
+    }
+
+    /// The generation of `namespace` if this table has ever held it, else nil.
+    public func known(_ qualifiedNamespace: String) -> UInt64? {
+        generations.withLockedValue { $0[qualifiedNamespace] }
     }
 
     /// Advances `namespace` to its next generation and returns it.
     @discardableResult
-    public func advance(_ namespace: CacheNamespace) -> UInt64 {
+    public func advanceNow(_ namespace: CacheNamespace) -> UInt64 {
         generations.withLockedValue { table in
             let next = (table[namespace.qualified] ?? 0) &+ 1
             table[namespace.qualified] = next

@@ -82,7 +82,7 @@ struct CacheRoutes {
         writer.field("namespace", ascii: namespace.name)
         if let fields = command.fields {
             let (key, removed) = await engine.delete(fields, in: namespace)
-            writer.field("generation", engine.generations.generation(of: namespace))
+            writer.field("generation", await engine.generation(of: namespace))
             writer.field("key", ascii: key.hex)
             writer.field("deleted", removed)
         } else {
@@ -100,7 +100,7 @@ struct CacheRoutes {
         let body = try await readBody(request)
         let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
         let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: lookup.namespace ?? header(request))
-        let material = engine.keyMaterial(for: lookup.fields, in: namespace)
+        let material = await engine.keyMaterial(for: lookup.fields, in: namespace)
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: material.bytes.count * 3 + 512)
         writer.field("key", ascii: material.key.hex)
         writer.field("algorithm", ascii: "XXH3-128")

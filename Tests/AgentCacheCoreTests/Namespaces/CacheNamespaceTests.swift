@@ -47,11 +47,13 @@ struct CacheNamespaceTests {
     func generations() {
         let generations = NamespaceGenerations()
         let namespace = CacheNamespace(tenant: "t", name: "n")
-        #expect(generations.generation(of: namespace) == 0)
-        #expect(generations.advance(namespace) == 1)
-        #expect(generations.advance(namespace) == 2)
+        #expect(generations.current(namespace) == 0)
+        #expect(generations.known(namespace.qualified) == nil)
+        #expect(generations.advanceNow(namespace) == 1)
+        #expect(generations.advanceNow(namespace) == 2)
+        #expect(generations.known(namespace.qualified) == 2)
         #expect(generations.raise(namespace.qualified, to: 1) == 2)
         #expect(generations.raise(namespace.qualified, to: 5) == 5)
-        #expect(generations.generation(of: CacheNamespace(tenant: "t", name: "other")) == 0)
+        #expect(generations.current(CacheNamespace(tenant: "t", name: "other")) == 0)
     }
 }

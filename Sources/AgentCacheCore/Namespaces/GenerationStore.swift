@@ -1,0 +1,21 @@
+/// Where namespace generations come from. In process (`NamespaceGenerations`) on a single
+/// node; through Redis when nodes share a cache, so an invalidation on one holds on all.
+/// The hot path asks for a generation on every lookup: implementations answer from memory
+/// once a namespace is known.
+public protocol GenerationStore: Sendable {
+    /// The current generation of `namespace`.
+    func generation(of namespace: CacheNamespace) async -> UInt64
+
+    /// Advances `namespace` to a new generation (making all its keys new) and returns it.
+    func advance(_ namespace: CacheNamespace) async -> UInt64
+}
+
+extension NamespaceGenerations: GenerationStore {
+    public func generation(of namespace: CacheNamespace) async -> UInt64 {
+        current(namespace)
+    }
+
+    public func advance(_ namespace: CacheNamespace) async -> UInt64 {
+        advanceNow(namespace)
+    }
+}
