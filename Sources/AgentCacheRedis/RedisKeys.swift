@@ -1,0 +1,34 @@
+import AgentCacheCore
+
+/// The Redis key layout of SPEC §3 and §4, in one place so every node agrees.
+/// Each function builds one short string.
+public enum RedisKeys {
+    /// Prefix of every key AgentCache writes.
+    public static let prefix = "ac:"
+    /// Pub/sub channel carrying `<tenant>/<ns> <generation>` after an invalidation.
+    public static let invalidationChannel = "ac:invalidate"
+
+    /// `ac:<tenant>/<ns>:<gen>:<hex>`: where an entry lives.
+    public static func entry(_ key: CacheKey, namespace: CacheNamespace, generation: UInt64) -> String {
+        "\(prefix)\(namespace.qualified):\(generation):\(key.hex)"
+    }
+
+    /// `ac:gen:<tenant>/<ns>`: the namespace's shared generation counter.
+    public static func generation(ofQualified qualifiedNamespace: String) -> String {
+        "\(prefix)gen:\(qualifiedNamespace)"
+    }
+
+    /// The invalidation message: `<qualified> <generation>`.
+    public static func invalidationMessage(qualifiedNamespace: String, generation: UInt64) -> String {
+        "\(qualifiedNamespace) \(generation)"
+    }
+
+    /// Parses an invalidation message; nil when it is not `<qualified> <generation>`.
+    /// Splits at the last space so a qualified name can never be cut short.
+    public static func parseInvalidationMessage(_ bytes: [UInt8]) -> (qualifiedNamespace: String, generation: UInt64)? {
+        guard let space = bytes.lastIndex(of: UInt8(ascii: " ")), space > 0 else { return nil }
+        let name = String(decoding: bytes[..<space], as: UTF8.self)
+        guard let generation = UInt64(String(decoding: bytes[(space + 1)...], as: UTF8.self)) else { return nil }
+        return (name, generation)
+    }
+}

@@ -1,0 +1,195 @@
+import AgentCacheRedis
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real redis-server on a free loopback port, owned by one test.
+/// Start with `RedisServerProcess.start()` or, better, `withRedisServer { ... }` which stops it
+/// however the test ends. Helpers freeze (SIGSTOP), thaw (SIGCONT), kill and restart it.
+final class RedisServerProcess: @unchecked Sendable {
+    // @unchecked: tests drive one instance from one task at a time; `process` is only
+    // replaced by restart(), which the owning test calls sequentially.
+
+    static let executable = "/usr/bin/redis-server"
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let port: Int
+    let password: String?
+    private var process: Process?
+    private let directory: URL
+
+    var url: RedisURL {
+        RedisURL(host: "127.0.0.1", port: port, password: password)
+    }
+
+    private init(port: Int, password: String?) throws {
+        self.port = port
+        self.password = password
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("agentcache-redis-\(port)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    /// Starts a server on a free port and waits until it answers PING.
+    /// Fails (never skips) when redis-server is not installed.
+    static func start(password: String? = nil) async throws -> RedisServerProcess {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw Failure(description: "\(executable) is missing: run scripts/test, which installs redis-server (apt-get install redis-server)")
+        }
+        var lastError: (any Error)?
+        // A port found free can be taken by someone else before redis binds it; try a few.
+        for _ in 0..<5 {
+            let server = try RedisServerProcess(port: try freeLoopbackPort(), password: password)
+            do {
+                try await server.launch()
+                return server
+            } catch {
+                lastError = error
+                server.stop()
+            }
+        }
+        throw lastError ?? Failure(description: "redis-server did not start")
+    }
+
+    /// Launches redis-server on `port` and waits up to 5 s for PING to answer.
+    func launch() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        var arguments = [
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory.path, "--daemonize", "no", "--loglevel", "warning",
+        ]
+        if let password { arguments += ["--requirepass", password] }
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { throw Failure(description: "redis-server exited at start on port \(port)") }
+            if pingOnce() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "redis-server on port \(port) did not answer PING within 5 s")
+    }
+
+    /// One PING over a fresh connection; true when it answered PONG.
+    func pingOnce() -> Bool {
+        guard let connection = try? RedisConnection(url: url, connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(200)) else {
+            return false
+        }
+        defer { connection.close() }
+        return (try? connection.execute(["PING"])) == .status("PONG")
+    }
+
+    var pid: pid_t { process?.processIdentifier ?? 0 }
+
+    /// SIGSTOP: the server hangs but the kernel still accepts connections.
+    func freeze() { _ = kill(pid, SIGSTOP) }
+
+    /// SIGCONT: the hung server resumes.
+    func thaw() { _ = kill(pid, SIGCONT) }
+
+    /// SIGKILL and wait for the process to be gone (its port is then refused).
+    func kill9() {
+        guard let process, process.isRunning else { return }
+        _ = kill(process.processIdentifier, SIGCONT)
+        _ = kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Kills the server and starts a fresh one on the same port (empty data).
+    func restart() async throws {
+        kill9()
+        try await launch()
+    }
+
+    /// Kills the server (if running) and removes its directory. Idempotent.
+    func stop() {
+        kill9()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+
+    /// Binds port 0 on 127.0.0.1 to let the kernel pick a free port, then releases it.
+    static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw Failure(description: "bind() failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw Failure(description: "getsockname() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Runs `body` with a fresh redis-server and always stops it afterwards.
+func withRedisServer<T>(
+    password: String? = nil,
+    _ body: (RedisServerProcess) async throws -> T
+) async throws -> T {
+    let server = try await RedisServerProcess.start(password: password)
+    defer { server.stop() }
+    return try await body(server)
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(
+    within timeout: Duration,
+    _ condition: () async -> Bool
+) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}
+
+/// A client with test-friendly settings against `server`.
+func makeClient(
+    _ server: RedisServerProcess,
+    database: Int = 0,
+    commandTimeout: Duration = .milliseconds(250),
+    coolDown: Duration = .seconds(1)
+) -> RedisClient {
+    var url = server.url
+    url.database = database
+    return RedisClient(
+        configuration: RedisClientConfiguration(
+            url: url,
+            poolSize: 4,
+            connectTimeout: .milliseconds(250),
+            commandTimeout: commandTimeout,
+            breakerFailureThreshold: 3,
+            breakerCoolDown: coolDown
+        )
+    )
+}
+
+/// The `RedisError` `body` throws, or nil when it succeeds.
+func redisError<T>(_ body: () async throws(RedisError) -> T) async -> RedisError? {
+    do throws(RedisError) {
+        _ = try await body()
+        return nil
+    } catch {
+        return error
+    }
+}

@@ -1,0 +1,181 @@
+import AgentCacheCore
+import AgentCacheRedis
+import Testing
+
+@Suite("RedisTier: entries in Redis with PX TTL")
+struct RedisTierTests {
+    let namespace = CacheNamespace(tenant: "acme", name: "chat")
+    let key = CacheKey(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
+
+    func entry(_ text: String, ttlMillis: Int64, clock: any CacheClock = SystemClock()) -> CacheEntry {
+        let now = clock.nowMillis()
+        return CacheEntry(value: StoredValue(encoding: Array(text.utf8)), createdAtMillis: now, expiresAtMillis: now + ttlMillis)
+    }
+
+    @Test("set then get returns the same entry under ac:<tenant>/<ns>:<gen>:<hex>")
+    func roundTrip() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            let stored = entry(#"{"answer":"forty-two"}"#, ttlMillis: 60_000)
+            await tier.set(key, entry: stored, namespace: namespace, generation: 7)
+            #expect(await tier.get(key, namespace: namespace, generation: 7) == stored)
+            let redisKey = "ac:acme/chat:7:0123456789abcdeffedcba9876543210"
+            #expect(RedisKeys.entry(key, namespace: namespace, generation: 7) == redisKey)
+            #expect(try await client.execute(["EXISTS", redisKey]) == .integer(1))
+            let ttl = try await client.execute(["PTTL", redisKey]).integer ?? -1
+            #expect(ttl > 59_000 && ttl <= 60_000)
+            #expect(tier.statistics.hits == 1 && tier.statistics.sets == 1)
+            await client.shutdown()
+        }
+    }
+
+    @Test("an LZ4-compressed entry round-trips and decodes to its raw bytes")
+    func compressedRoundTrip() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            let raw = Array(String(repeating: "the same sentence again. ", count: 200).utf8)
+            let now = SystemClock().nowMillis()
+            let stored = CacheEntry(value: StoredValue(encoding: raw), createdAtMillis: now, expiresAtMillis: now + 10_000)
+            #expect(stored.value.encoding == .lz4)
+            await tier.set(key, entry: stored, namespace: namespace, generation: 0)
+            let loaded = try #require(await tier.get(key, namespace: namespace, generation: 0))
+            #expect(loaded == stored)
+            #expect(try loaded.value.decoded() == raw)
+            await client.shutdown()
+        }
+    }
+
+    @Test("another generation or namespace misses the entry")
+    func generationIsPartOfTheKey() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            await tier.set(key, entry: entry("v", ttlMillis: 10_000), namespace: namespace, generation: 1)
+            #expect(await tier.get(key, namespace: namespace, generation: 2) == nil)
+            #expect(await tier.get(key, namespace: CacheNamespace(tenant: "other", name: "chat"), generation: 1) == nil)
+            #expect(await tier.get(key, namespace: namespace, generation: 1) != nil)
+            await client.shutdown()
+        }
+    }
+
+    @Test("the entry is gone from Redis once its 200 ms TTL passes")
+    func expiresWithPX() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            await tier.set(key, entry: entry("short", ttlMillis: 200), namespace: namespace, generation: 0)
+            #expect(await tier.get(key, namespace: namespace, generation: 0) != nil)
+            let redisKey = RedisKeys.entry(key, namespace: namespace, generation: 0)
+            let ttl = try await client.execute(["PTTL", redisKey]).integer ?? -1
+            #expect(ttl > 0 && ttl <= 200)
+            let gone = await eventually(within: .seconds(2)) {
+                await tier.get(key, namespace: namespace, generation: 0) == nil
+            }
+            #expect(gone)
+            #expect(try await client.execute(["EXISTS", redisKey]) == .integer(0))
+            await client.shutdown()
+        }
+    }
+
+    @Test("an already-expired entry is not written")
+    func expiredEntryIsSkipped() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            await tier.set(key, entry: entry("old", ttlMillis: -1), namespace: namespace, generation: 0)
+            let size = try await client.execute(["DBSIZE"])
+            #expect(size == .integer(0))
+            #expect(tier.statistics.expiredSkips == 1)
+            await client.shutdown()
+        }
+    }
+
+    @Test("a value whose header says it expired is a miss even if Redis still holds it")
+    func staleHeaderIsAMiss() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let clock = ManualClock(millis: SystemClock().nowMillis())
+            let tier = RedisTier(client: client, clock: clock)
+            await tier.set(key, entry: entry("v", ttlMillis: 1_000, clock: clock), namespace: namespace, generation: 0)
+            clock.advance(by: 1_000)
+            #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
+            await client.shutdown()
+        }
+    }
+
+    @Test("remove deletes the key")
+    func removeDeletes() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            await tier.set(key, entry: entry("v", ttlMillis: 10_000), namespace: namespace, generation: 0)
+            await tier.remove(key, namespace: namespace, generation: 0)
+            #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
+            let size = try await client.execute(["DBSIZE"])
+            #expect(size == .integer(0))
+            await client.shutdown()
+        }
+    }
+
+    @Test(
+        "a corrupt or foreign value under our key is a counted miss, not a crash",
+        arguments: [
+            Array("plain text someone else wrote".utf8),
+            [UInt8](),
+            [UInt8(ascii: "A"), UInt8(ascii: "C"), 1, 0],
+            [UInt8(ascii: "A"), UInt8(ascii: "C"), 9, 0] + [UInt8](repeating: 0, count: 40),
+            // Valid-looking header declaring a 4 GiB raw length.
+            [UInt8(ascii: "A"), UInt8(ascii: "C"), 1, 1, 0xFF, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 16) + [1, 2, 3],
+            // LZ4 flag with garbage payload.
+            [UInt8(ascii: "A"), UInt8(ascii: "C"), 1, 1, 100, 0, 0, 0] + [UInt8](repeating: 0x7F, count: 16) + [0xF0, 0xFF, 0xFF],
+        ]
+    )
+    func corruptValueIsAMiss(value: [UInt8]) async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client, maxRawLength: 1 << 20)
+            let redisKey = RedisKeys.entry(key, namespace: namespace, generation: 0)
+            _ = try await client.execute([.string("SET"), .string(redisKey), .bytes(value)])
+            let got = await tier.get(key, namespace: namespace, generation: 0)
+            if let got {
+                // Only the garbage-LZ4 case decodes a header; the engine's decompression must then fail.
+                #expect(got.value.encoding == .lz4)
+                #expect(throws: CodecError.self) { _ = try got.value.decoded(maxRawLength: 1 << 20) }
+            } else {
+                #expect(tier.statistics.corrupt == 1)
+                #expect(tier.statistics.misses == 1)
+            }
+            await client.shutdown()
+        }
+    }
+
+    @Test("a key of another Redis type (a list) is a counted miss")
+    func wrongTypeIsAMiss() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            let redisKey = RedisKeys.entry(key, namespace: namespace, generation: 0)
+            _ = try await client.execute([.string("RPUSH"), .string(redisKey), "x"])
+            #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
+            #expect(tier.statistics.corrupt == 1)
+            #expect(client.health.isOK)
+            await client.shutdown()
+        }
+    }
+
+    @Test("with Redis gone, get is a miss and set/remove return quietly")
+    func failOpen() async throws {
+        let server = try await RedisServerProcess.start()
+        let client = makeClient(server)
+        let tier = RedisTier(client: client)
+        server.stop()
+        #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
+        await tier.set(key, entry: entry("v", ttlMillis: 10_000), namespace: namespace, generation: 0)
+        await tier.remove(key, namespace: namespace, generation: 0)
+        #expect(tier.statistics.errors == 3)
+        #expect(!tier.health.isOK)
+        await client.shutdown()
+    }
+}
