@@ -13,8 +13,10 @@ public struct RedisArgument: Sendable, Hashable, ExpressibleByStringLiteral, Exp
     /// The decimal form of `value`, as Redis expects numbers.
     public init(_ value: some BinaryInteger) { self.bytes = Array(String(value).utf8) }
 
+    /// A string literal's UTF-8 bytes, so commands read `["GET", key]`.
     public init(stringLiteral value: String) { self.init(value) }
 
+    /// An integer literal in decimal, so `["EXPIRE", key, 60]` works.
     public init(integerLiteral value: Int) { self.init(value) }
 
     /// Raw bytes, e.g. an encoded entry.

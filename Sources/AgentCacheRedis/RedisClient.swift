@@ -168,10 +168,11 @@ public final class RedisClient: Service, Sendable {
             counters.withLockedValue { $0.statistics.rejected += 1 }
             throw .circuitOpen
         }
+        let enqueued = ContinuousClock.now
         let result: Result<Value, RedisError>
         do {
             result = try await threadPool.runIfActive {
-                self.performBlocking(commandCount: commandCount, body)
+                self.performBlocking(commandCount: commandCount, enqueued: enqueued, body)
             }
         } catch {
             // runIfActive throws only CancellationError: the pool stopped, or our task was
@@ -184,8 +185,16 @@ public final class RedisClient: Service, Sendable {
     /// Runs on a pool thread: takes the breaker's permission, a connection, and the command.
     private func performBlocking<Value>(
         commandCount: Int,
+        enqueued: ContinuousClock.Instant,
         _ body: (RedisConnection) throws(RedisError) -> Value
     ) -> Result<Value, RedisError> {
+        // A call that already waited a whole command timeout for a thread (Redis slow, or far
+        // more callers than connections) gives up: its caller is better served by a miss now
+        // than by a late answer. Our own backlog says nothing about Redis: breaker untouched.
+        if ContinuousClock.now - enqueued > configuration.commandTimeout {
+            counters.withLockedValue { $0.statistics.queueTimeouts += 1 }
+            return .failure(.timeout)
+        }
         // Taken here, not before queueing, so a half-open probe is really one call.
         guard breaker.tryAcquire() else {
             counters.withLockedValue { $0.statistics.rejected += 1 }

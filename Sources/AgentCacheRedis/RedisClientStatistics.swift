@@ -10,6 +10,9 @@ public struct RedisClientStatistics: Sendable, Equatable {
     public var timeouts: Int = 0
     /// Error replies from the server (wrong type, bad arguments); Redis itself was fine.
     public var serverErrors: Int = 0
+    /// Calls that waited longer than the command timeout for a free connection and were
+    /// answered `timeout` without touching Redis (not counted in `errors` or `timeouts`).
+    public var queueTimeouts: Int = 0
     /// Calls refused without touching Redis because the circuit breaker was open.
     public var rejected: Int = 0
     /// TCP connections opened (a reconnect after a failure counts again).

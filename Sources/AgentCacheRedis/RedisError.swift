@@ -29,6 +29,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// One line, e.g. `redis command timed out`, used as the `/health` reason.
     public var description: String {
         switch self {
         case .connectFailed(let why): "redis connect failed: \(why)"

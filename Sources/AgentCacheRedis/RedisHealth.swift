@@ -25,6 +25,7 @@ public struct RedisHealth: Sendable, Equatable, CustomStringConvertible {
     /// Whether the status is ok.
     public var isOK: Bool { status == .ok }
 
+    /// `degraded (redis command timed out), circuit open`, for logs.
     public var description: String {
         var text = status.rawValue
         if let reason { text += " (\(reason))" }

@@ -150,6 +150,35 @@ struct RedisClientTests {
         }
     }
 
+    @Test("a call that waits longer than the command timeout for a connection times out without tripping the breaker")
+    func queueWaitIsBounded() async throws {
+        try await withRedisServer { server async throws in
+            let client = RedisClient(configuration: RedisClientConfiguration(url: server.url, poolSize: 1, commandTimeout: .milliseconds(400)))
+            _ = try await client.execute(["PING"])
+            let start = ContinuousClock.now
+            // Each BLPOP holds the only connection for 100 ms; later callers wait in line.
+            let outcomes = await withTaskGroup(of: RedisError?.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        await redisError { () async throws(RedisError) in try await client.execute(["BLPOP", "nothing", "0.1"]) }
+                    }
+                }
+                var outcomes: [RedisError?] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            let elapsed = ContinuousClock.now - start
+            let succeeded = outcomes.filter { $0 == nil }.count
+            #expect(succeeded >= 1 && succeeded < 10, "\(outcomes)")
+            #expect(outcomes.allSatisfy { $0 == nil || $0 == .timeout })
+            #expect(client.statistics.queueTimeouts == 10 - succeeded)
+            #expect(client.breaker.state == .closed)
+            #expect(client.health.isOK)
+            #expect(elapsed < .milliseconds(1500), "\(elapsed)")
+            await client.shutdown()
+        }
+    }
+
     @Test("after shutdown every call fails with poolClosed")
     func shutdownRefusesCalls() async throws {
         try await withRedisServer { server async throws in

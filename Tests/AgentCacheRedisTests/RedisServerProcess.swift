@@ -1,5 +1,7 @@
 import AgentCacheRedis
 import Foundation
+import NIOPosix
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -9,6 +11,10 @@ import Glibc
 /// A real redis-server on a free loopback port, owned by one test.
 /// Start with `RedisServerProcess.start()` or, better, `withRedisServer { ... }` which stops it
 /// however the test ends. Helpers freeze (SIGSTOP), thaw (SIGCONT), kill and restart it.
+///
+/// Every blocking step (spawning, waiting for exit, the PING probe) runs on NIO's blocking
+/// thread pool: swift-testing runs tests in parallel on the cooperative pool (two threads
+/// here), and blocking it would stall other tests and distort their timings.
 final class RedisServerProcess: @unchecked Sendable {
     // @unchecked: tests drive one instance from one task at a time; `process` is only
     // replaced by restart(), which the owning test calls sequentially.
@@ -50,7 +56,7 @@ final class RedisServerProcess: @unchecked Sendable {
                 return server
             } catch {
                 lastError = error
-                server.stop()
+                await server.stop()
             }
         }
         throw lastError ?? Failure(description: "redis-server did not start")
@@ -68,75 +74,109 @@ final class RedisServerProcess: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        let box = ProcessBox(process)
+        try await NIOThreadPool.singleton.runIfActive { try box.process.run() }
         self.process = process
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             guard process.isRunning else { throw Failure(description: "redis-server exited at start on port \(port)") }
-            if pingOnce() { return }
+            if let serverPID = await serverProcessID() {
+                guard serverPID == process.processIdentifier else {
+                    throw Failure(description: "port \(port) is held by another redis-server (pid \(serverPID))")
+                }
+                return
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw Failure(description: "redis-server on port \(port) did not answer PING within 5 s")
     }
 
-    /// One PING over a fresh connection; true when it answered PONG.
-    func pingOnce() -> Bool {
-        guard let connection = try? RedisConnection(url: url, connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(200)) else {
-            return false
-        }
-        defer { connection.close() }
-        return (try? connection.execute(["PING"])) == .status("PONG")
+    /// The pid of the redis-server answering on our port (`INFO server`), or nil when none
+    /// answers yet. Lets `launch` make sure it talks to its own process.
+    func serverProcessID() async -> Int32? {
+        let url = self.url
+        return (try? await NIOThreadPool.singleton.runIfActive { () -> Int32? in
+            guard let connection = try? RedisConnection(url: url, connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(200)),
+                let info = (try? connection.execute(["INFO", "server"]))?.text
+            else { return nil }
+            defer { connection.close() }
+            let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("process_id:") }
+            return line.flatMap { Int32($0.dropFirst("process_id:".count)) }
+        }) ?? nil
     }
 
     var pid: pid_t { process?.processIdentifier ?? 0 }
 
-    /// SIGSTOP: the server hangs but the kernel still accepts connections.
-    func freeze() { _ = kill(pid, SIGSTOP) }
+    /// SIGSTOP: the server hangs but the kernel still accepts connections. Waits 50 ms so
+    /// the SIGCHLD the kernel sends us for a stopped child has been delivered: it would
+    /// interrupt a blocked read with EINTR, which hiredis retries with a fresh timeout, and
+    /// so distort the first timing (a test artefact: production servers do not stop children).
+    func freeze() async {
+        _ = kill(pid, SIGSTOP)
+        try? await Task.sleep(for: .milliseconds(50))
+    }
 
     /// SIGCONT: the hung server resumes.
     func thaw() { _ = kill(pid, SIGCONT) }
 
     /// SIGKILL and wait for the process to be gone (its port is then refused).
-    func kill9() {
+    func kill9() async {
         guard let process, process.isRunning else { return }
         _ = kill(process.processIdentifier, SIGCONT)
         _ = kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let box = ProcessBox(process)
+        try? await NIOThreadPool.singleton.runIfActive { box.process.waitUntilExit() }
     }
 
     /// Kills the server and starts a fresh one on the same port (empty data).
     func restart() async throws {
-        kill9()
+        await kill9()
         try await launch()
     }
 
     /// Kills the server (if running) and removes its directory. Idempotent.
-    func stop() {
-        kill9()
+    func stop() async {
+        await kill9()
         try? FileManager.default.removeItem(at: directory)
     }
 
-    deinit { stop() }
+    deinit {
+        // Last resort if a test forgot stop(): never leave a redis-server behind.
+        if let process, process.isRunning {
+            _ = kill(process.processIdentifier, SIGKILL)
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
 
-    /// Binds port 0 on 127.0.0.1 to let the kernel pick a free port, then releases it.
+    /// Ports below Linux's ephemeral range (32768+), handed out once each per test process.
+    /// bind(0) would be simpler, but while a test has killed its server to restart it on the
+    /// same port, the kernel could hand that port to another test's new server.
+    private static let nextPort = Mutex(20_000 + Int(getpid()) % 6_000)
+
+    /// A loopback port no other test in this process has been given and nothing listens on.
     static func freeLoopbackPort() throws -> Int {
+        for _ in 0..<1_000 {
+            let port = nextPort.withLock { next in
+                defer { next = next >= 32_000 ? 20_000 : next + 1 }
+                return next
+            }
+            if try canBind(port) { return port }
+        }
+        throw Failure(description: "no free loopback port in 20000...32000")
+    }
+
+    private static func canBind(_ port: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw Failure(description: "bind() failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw Failure(description: "getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound == 0
     }
 }
 
@@ -146,8 +186,20 @@ func withRedisServer<T>(
     _ body: (RedisServerProcess) async throws -> T
 ) async throws -> T {
     let server = try await RedisServerProcess.start(password: password)
-    defer { server.stop() }
-    return try await body(server)
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
+
+/// Hands a `Process` to a pool thread. @unchecked: the test owning it waits for the thread.
+struct ProcessBox: @unchecked Sendable {
+    let process: Process
+    init(_ process: Process) { self.process = process }
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
