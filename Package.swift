@@ -80,6 +80,7 @@ let package = Package(
             name: "AgentCacheServer",
             dependencies: [
                 "AgentCacheCore",
+                "AgentCacheRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +98,7 @@ let package = Package(
             dependencies: [
                 "AgentCacheServer",
                 "AgentCacheCore",
+                "AgentCacheRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -118,8 +120,11 @@ let package = Package(
             dependencies: [
                 "AgentCacheServer",
                 "AgentCacheCore",
+                "AgentCacheRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: testSwiftSettings
         ),

@@ -1,4 +1,5 @@
 import AgentCacheCore
+import AgentCacheRedis
 import AgentCacheServer
 import ArgumentParser
 import Hummingbird
@@ -31,6 +32,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body, e.g. 4MiB (env AGENTCACHE_MAX_BODY_BYTES, default 4MiB).")
     var maxBodyBytes: String?
 
+    @Option(name: .customLong("redis-url"), help: "Shared Redis tier, redis://[:password@]host:port[/db] (env AGENTCACHE_REDIS_URL; default: edge tier only).")
+    var redisURL: String?
+
+    @Option(name: .customLong("redis-timeout-ms"), help: "Redis connect and command timeout in milliseconds (env AGENTCACHE_REDIS_TIMEOUT_MS, default 250).")
+    var redisTimeoutMilliseconds: Int?
+
     @Option(name: .customLong("data-dir"), help: "Directory for state that survives restarts (env AGENTCACHE_DATA_DIR, default ./agentcache-data).")
     var dataDir: String?
 
@@ -54,6 +61,23 @@ struct ServeCommand: AsyncParsableCommand {
         if let value = maxBodyBytes ?? environment["MAX_BODY_BYTES"] {
             configuration.maxBodyBytes = try ByteCount.parse(value, flag: "--max-body-bytes")
         }
+        if let url = redisURL ?? environment["REDIS_URL"] {
+            let parsed: RedisURL
+            do {
+                parsed = try RedisURL(parsing: url)
+            } catch {
+                throw ValidationError("--redis-url: \(error.description)")
+            }
+            let timeout = try redisTimeoutMilliseconds ?? environment.integer("REDIS_TIMEOUT_MS", flag: "--redis-timeout-ms") ?? 250
+            guard (1...60_000).contains(timeout) else {
+                throw ValidationError("--redis-timeout-ms must be between 1 and 60000, got \(timeout)")
+            }
+            configuration.redis = RedisClientConfiguration(
+                url: parsed,
+                connectTimeout: .milliseconds(timeout),
+                commandTimeout: .milliseconds(timeout)
+            )
+        }
         configuration.dataDirectory = dataDir ?? environment["DATA_DIR"] ?? configuration.dataDirectory
         configuration.adminToken = adminToken ?? environment["ADMIN_TOKEN"]
         let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
@@ -73,7 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
                 "address": "\(configuration.host):\(configuration.port)",
                 "edge_bytes": "\(configuration.edge.capacityBytes)",
                 "stripes": "\(configuration.edge.stripes)",
-                "tiers": "edge",
+                "tiers": "\(configuration.redis == nil ? "edge" : "edge,redis")",
+                "redis": "\(configuration.redis.map { "\($0.url)" } ?? "none")",
             ]
         )
         try await application.runService()

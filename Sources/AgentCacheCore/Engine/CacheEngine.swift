@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// The cache as the API sees it: namespaces and generations, keys, the edge tier and the
 /// tiers behind it. Knows nothing of HTTP. An edge hit costs one key encoding, one XXH3-128,
 /// one stripe lock and (for compressed values) one LZ4 decode.
@@ -52,6 +54,10 @@ public final class CacheEngine: Sendable {
     public let clock: any CacheClock
     /// The engine's tunables.
     public let configuration: Configuration
+    private let promotionCount = NIOLockedValueBox<UInt64>(0)
+
+    /// Remote hits copied into the edge tier so far.
+    public var promotions: UInt64 { promotionCount.withLockedValue { $0 } }
 
     /// Assembles an engine.
     public init(
@@ -95,7 +101,10 @@ public final class CacheEngine: Sendable {
             guard !entry.isExpired(at: now),
                 let value = try? entry.value.decoded(maxRawLength: configuration.maxValueBytes)
             else { continue }
-            edge.set(key, entry: entry, namespace: namespace, now: now)
+            // Promote with the entry's own expiry, so the edge never outlives the remote copy.
+            if edge.set(key, entry: entry, namespace: namespace, now: now) {
+                promotionCount.withLockedValue { $0 += 1 }
+            }
             return Hit(value: value, entry: entry, tier: tier.name)
         }
         return nil

@@ -26,6 +26,13 @@ public struct CacheNamespace: Hashable, Sendable, CustomStringConvertible {
         self.init(tenant: tenant, name: try Self.sanitize(clientNamespace))
     }
 
+    /// Splits a qualified `<tenant>/<name>` back into its parts; nil without a `/`.
+    /// Tenants never contain `/`, so the first one is the boundary.
+    public init?(qualified: String) {
+        guard let slash = qualified.firstIndex(of: "/") else { return nil }
+        self.init(tenant: String(qualified[..<slash]), name: String(qualified[qualified.index(after: slash)...]))
+    }
+
     public var description: String { qualified }
 
     /// The seed's `replace(/[^a-zA-Z0-9_-]/g, '_')`, code unit by UTF-16 code unit as

@@ -1,15 +1,29 @@
 import AgentCacheCore
+import AgentCacheRedis
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
-/// Assembles the server: engine, routes, middleware and background services, as one
-/// Hummingbird application that runs until SIGTERM/SIGINT and then drains in-flight requests.
+/// Assembles the server: engine, tiers, routes, middleware and background services, as one
+/// Hummingbird application that runs until SIGTERM/SIGINT, then drains in-flight requests
+/// and closes Redis.
 public enum AgentCacheServer {
     /// The parts of a built server that tests and the executable may want to reach.
     public struct Parts: Sendable {
         public let engine: CacheEngine
         public let metrics: ServerMetrics
+        /// The Redis tier when `--redis-url` is set.
+        public let redis: RedisParts?
+    }
+
+    /// The Redis side of a server: the shared tier, shared generations and the subscriber
+    /// that hears other nodes' invalidations.
+    public struct RedisParts: Sendable {
+        public let client: RedisClient
+        public let tier: RedisTier
+        public let generations: RedisGenerations
+        public let subscriber: RedisSubscriber
     }
 
     /// Builds the application for `configuration`. `clock` is injectable so tests can move time.
@@ -18,10 +32,18 @@ public enum AgentCacheServer {
         clock: any CacheClock = SystemClock(),
         logger: Logger = Logger(label: "agentcache")
     ) -> (application: some ApplicationProtocol, parts: Parts) {
-        let edge = EdgeCache(configuration: configuration.edge)
-        let engine = CacheEngine(edge: edge, clock: clock, configuration: configuration.engine)
         let metrics = ServerMetrics()
-        let router = buildRouter(configuration: configuration, engine: engine, metrics: metrics)
+        let edge = EdgeCache(configuration: configuration.edge)
+        let redis = configuration.redis.map { makeRedis($0, edge: edge, metrics: metrics, clock: clock, logger: logger) }
+        let engine = CacheEngine(
+            edge: edge,
+            generations: redis?.generations ?? NamespaceGenerations(),
+            remoteTiers: redis.map { [$0.tier] } ?? [],
+            clock: clock,
+            configuration: configuration.engine
+        )
+        let parts = Parts(engine: engine, metrics: metrics, redis: redis)
+        let router = buildRouter(configuration: configuration, parts: parts)
         var application = Application(
             router: router,
             configuration: .init(
@@ -39,21 +61,55 @@ public enum AgentCacheServer {
                 logger: logger
             )
         )
-        return (application, Parts(engine: engine, metrics: metrics))
+        if let redis {
+            application.addServices(redis.client, redis.subscriber)
+        }
+        return (application, parts)
     }
 
-    static func buildRouter(
-        configuration: ServerConfiguration,
-        engine: CacheEngine,
-        metrics: ServerMetrics
-    ) -> Router<AgentCacheRequestContext> {
+    /// The Redis tier, its generations, and a subscriber that raises a namespace's generation
+    /// and drops its edge entries when any node invalidates it.
+    static func makeRedis(
+        _ configuration: RedisClientConfiguration,
+        edge: EdgeCache,
+        metrics: ServerMetrics,
+        clock: any CacheClock,
+        logger: Logger
+    ) -> RedisParts {
+        var configuration = configuration
+        let observer = configuration.latencyObserver
+        configuration.latencyObserver = { latency, succeeded in
+            metrics.recordRedisLatency(latency)
+            observer?(latency, succeeded)
+        }
+        let client = RedisClient(configuration: configuration, logger: logger)
+        let tier = RedisTier(client: client, clock: clock, logger: logger)
+        let generations = RedisGenerations(client: client, logger: logger)
+        let subscriber = RedisSubscriber(
+            configuration: .init(url: configuration.url, connectTimeout: configuration.connectTimeout),
+            logger: logger,
+            onMessage: { qualified, generation in
+                generations.apply(qualifiedNamespace: qualified, generation: generation)
+                if let namespace = CacheNamespace(qualified: qualified) {
+                    edge.removeAll(in: namespace)
+                }
+            },
+            onResubscribed: {
+                // Invalidations published while we were not listening are read back now.
+                Task { await generations.refresh() }
+            }
+        )
+        return RedisParts(client: client, tier: tier, generations: generations, subscriber: subscriber)
+    }
+
+    static func buildRouter(configuration: ServerConfiguration, parts: Parts) -> Router<AgentCacheRequestContext> {
         let router = Router(context: AgentCacheRequestContext.self)
         // Outermost first: metrics see the final status, errors are rendered before them.
-        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: RequestMetricsMiddleware(metrics: parts.metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: TenantResolver())
-        CacheRoutes(engine: engine, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
-        OperationsRoutes(engine: engine, metrics: metrics, startedAt: .now()).register(on: router)
+        CacheRoutes(engine: parts.engine, metrics: parts.metrics, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        OperationsRoutes(parts: parts, startedAt: .now()).register(on: router)
         return router
     }
 }

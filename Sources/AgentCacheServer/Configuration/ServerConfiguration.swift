@@ -1,4 +1,5 @@
 import AgentCacheCore
+import AgentCacheRedis
 
 /// Everything `agentcache serve` can be told, with the defaults of SPEC §6.
 public struct ServerConfiguration: Sendable {
@@ -12,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var engine: CacheEngine.Configuration = .init()
     /// Largest request body accepted; larger ones get 413 `PAYLOAD_TOO_LARGE`.
     public var maxBodyBytes: Int = 4 << 20
+    /// The shared Redis tier; nil runs the edge tier alone.
+    public var redis: RedisClientConfiguration?
     /// Where state that must survive a restart is written (API keys without Redis).
     public var dataDirectory: String = "./agentcache-data"
     /// Token for the admin routes; admin routes are refused while it is nil.

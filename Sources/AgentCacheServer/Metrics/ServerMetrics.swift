@@ -1,4 +1,5 @@
 import AgentCacheCore
+import AgentCacheRedis
 import CoreMetrics
 import NIOConcurrencyHelpers
 import Prometheus
@@ -20,11 +21,19 @@ public final class ServerMetrics: Sendable {
     private let edgePayloadBytes: CoreMetrics.Gauge
     private let edgeCapacityBytes: CoreMetrics.Gauge
     private let edgeCompressionRatio: CoreMetrics.Gauge
-    private let edgeEvictions: CoreMetrics.Counter
-    private let edgeExpirations: CoreMetrics.Counter
-    private let edgeRejections: CoreMetrics.Counter
-    /// Cumulative edge counters already pushed, so scrapes add only the difference.
-    private let reportedEdge = NIOLockedValueBox(EdgeStatistics(capacityBytes: 0))
+    private let edgeEvictions: MirroredCounter
+    private let edgeExpirations: MirroredCounter
+    private let edgeRejections: MirroredCounter
+
+    private let redisCommands: MirroredCounter
+    private let redisErrors: MirroredCounter
+    private let redisTimeouts: MirroredCounter
+    private let redisRejected: MirroredCounter
+    private let redisCorrupt: MirroredCounter
+    private let redisPromotions: MirroredCounter
+    private let redisUp: CoreMetrics.Gauge
+    private let redisCircuit: [CircuitBreaker.State: CoreMetrics.Gauge]
+    private let redisLatency: CoreMetrics.Timer
 
     private let requestMetrics = NIOLockedValueBox<[RequestMetricsKey: RequestMetrics]>([:])
 
@@ -54,9 +63,48 @@ public final class ServerMetrics: Sendable {
         edgeRawBytes = CoreMetrics.Gauge(label: "agentcache_edge_bytes", dimensions: [("kind", "raw")], factory: factory)
         edgeCapacityBytes = CoreMetrics.Gauge(label: "agentcache_edge_capacity_bytes", factory: factory)
         edgeCompressionRatio = CoreMetrics.Gauge(label: "agentcache_edge_compression_ratio", factory: factory)
-        edgeEvictions = CoreMetrics.Counter(label: "agentcache_edge_evictions_total", factory: factory)
-        edgeExpirations = CoreMetrics.Counter(label: "agentcache_edge_expirations_total", factory: factory)
-        edgeRejections = CoreMetrics.Counter(label: "agentcache_edge_rejections_total", factory: factory)
+        func mirrored(_ label: String) -> MirroredCounter {
+            MirroredCounter(CoreMetrics.Counter(label: label, factory: factory))
+        }
+        edgeEvictions = mirrored("agentcache_edge_evictions_total")
+        edgeExpirations = mirrored("agentcache_edge_expirations_total")
+        edgeRejections = mirrored("agentcache_edge_rejections_total")
+        redisCommands = mirrored("agentcache_redis_commands_total")
+        redisErrors = mirrored("agentcache_redis_errors_total")
+        redisTimeouts = mirrored("agentcache_redis_timeouts_total")
+        redisRejected = mirrored("agentcache_redis_circuit_rejections_total")
+        redisCorrupt = mirrored("agentcache_redis_corrupt_values_total")
+        redisPromotions = mirrored("agentcache_redis_promotions_total")
+        redisUp = CoreMetrics.Gauge(label: "agentcache_redis_up", factory: factory)
+        var circuit: [CircuitBreaker.State: CoreMetrics.Gauge] = [:]
+        for state in CircuitBreaker.State.allCases {
+            circuit[state] = CoreMetrics.Gauge(label: "agentcache_redis_circuit_state", dimensions: [("state", state.rawValue)], factory: factory)
+        }
+        redisCircuit = circuit
+        redisLatency = CoreMetrics.Timer(label: "agentcache_redis_command_duration_seconds", factory: factory)
+    }
+
+    /// Records one Redis round trip's latency (the client's latency observer).
+    public func recordRedisLatency(_ latency: Duration) {
+        let (seconds, attoseconds) = latency.components
+        redisLatency.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// Copies the Redis tier's figures into the metrics; called on each scrape.
+    func update(redis: RedisTier, promotions: UInt64) {
+        let client = redis.client.statistics
+        let tier = redis.statistics
+        let health = redis.health
+        redisCommands.mirror(client.commands)
+        redisErrors.mirror(client.errors)
+        redisTimeouts.mirror(client.timeouts)
+        redisRejected.mirror(client.rejected)
+        redisCorrupt.mirror(tier.corrupt)
+        redisPromotions.mirror(promotions)
+        redisUp.record(health.isOK ? 1 : 0)
+        for (state, gauge) in redisCircuit {
+            gauge.record(state == health.circuit ? 1 : 0)
+        }
     }
 
     /// Counts a hit answered by `tier`.
@@ -90,14 +138,9 @@ public final class ServerMetrics: Sendable {
         edgeRawBytes.record(statistics.rawBytes)
         edgeCapacityBytes.record(statistics.capacityBytes)
         edgeCompressionRatio.record(statistics.compressionRatio)
-        let previous = reportedEdge.withLockedValue { reported in
-            let before = reported
-            reported = statistics
-            return before
-        }
-        if statistics.evictions > previous.evictions { edgeEvictions.increment(by: Int64(statistics.evictions - previous.evictions)) }
-        if statistics.expirations > previous.expirations { edgeExpirations.increment(by: Int64(statistics.expirations - previous.expirations)) }
-        if statistics.rejections > previous.rejections { edgeRejections.increment(by: Int64(statistics.rejections - previous.rejections)) }
+        edgeEvictions.mirror(statistics.evictions)
+        edgeExpirations.mirror(statistics.expirations)
+        edgeRejections.mirror(statistics.rejections)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -28,12 +28,17 @@ struct CacheRoutes {
 
         guard let hit else {
             metrics.recordMiss(tier: .edge)
+            for tier in engine.remoteTiers { metrics.recordMiss(tier: tier.name) }
             var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 64)
             writer.field("hit", false)
             writer.field("key", ascii: key.hex)
             return .json(writer.finish(), headers: [.xCache: "MISS"])
         }
-        if hit.tier != .edge { metrics.recordMiss(tier: .edge) }
+        // Every tier consulted before the one that answered missed.
+        if hit.tier != .edge {
+            metrics.recordMiss(tier: .edge)
+            for tier in engine.remoteTiers.prefix(while: { $0.name != hit.tier }) { metrics.recordMiss(tier: tier.name) }
+        }
         metrics.recordHit(tier: hit.tier)
         let now = engine.clock.nowMillis()
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: hit.value.count + 256)

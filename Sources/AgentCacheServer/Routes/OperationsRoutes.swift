@@ -1,13 +1,16 @@
 import AgentCacheCore
+import AgentCacheRedis
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
 /// `GET /health`, `/monitoring/health` and `/metrics` (SPEC §6).
 struct OperationsRoutes {
-    let engine: CacheEngine
-    let metrics: ServerMetrics
+    let parts: AgentCacheServer.Parts
     let startedAt: NIODeadline
+
+    private var engine: CacheEngine { parts.engine }
+    private var metrics: ServerMetrics { parts.metrics }
 
     func register(on router: Router<AgentCacheRequestContext>) {
         router.get("health", use: health)
@@ -17,8 +20,10 @@ struct OperationsRoutes {
 
     @Sendable func health(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         let edge = engine.edge.statistics()
-        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 384)
-        writer.field("status", ascii: "ok")
+        let redis = parts.redis?.tier.health
+        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 512)
+        // Degraded still answers 200: the node serves (fail-open), it just serves less.
+        writer.field("status", ascii: redis.map { $0.isOK ? "ok" : "degraded" } ?? "ok")
         writer.object("tiers") { tiers in
             tiers.object("edge") { tier in
                 tier.field("status", ascii: "ok")
@@ -27,7 +32,15 @@ struct OperationsRoutes {
                 tier.field("capacity_bytes", edge.capacityBytes)
                 tier.field("stripes", engine.edge.configuration.stripes)
             }
-            tiers.object("redis") { tier in tier.field("status", ascii: "disabled") }
+            tiers.object("redis") { tier in
+                guard let redis else {
+                    tier.field("status", ascii: "disabled")
+                    return
+                }
+                tier.field("status", ascii: redis.isOK ? "ok" : "degraded")
+                if let reason = redis.reason { tier.field("reason", string: reason) }
+                tier.field("circuit", ascii: redis.circuit.rawValue)
+            }
             tiers.object("origin") { tier in tier.field("status", ascii: "disabled") }
         }
         writer.field("uptime_s", (NIODeadline.now() - startedAt).nanoseconds / 1_000_000_000)
@@ -36,6 +49,9 @@ struct OperationsRoutes {
 
     @Sendable func prometheus(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         metrics.update(edge: engine.edge.statistics())
+        if let redis = parts.redis {
+            metrics.update(redis: redis.tier, promotions: engine.promotions)
+        }
         let text = metrics.render()
         var buffer = ByteBufferAllocator().buffer(capacity: text.count)
         buffer.writeBytes(text)
