@@ -80,6 +80,11 @@ public final class RedisClient: Service, Sendable {
         try await execute(command.map { RedisArgument($0) })
     }
 
+    /// Runs one command given as raw byte arguments (binary keys or values). See `execute(_:)`.
+    public func execute(_ command: [[UInt8]]) async throws(RedisError) -> RedisReply {
+        try await execute(command.map { RedisArgument(bytes: $0) })
+    }
+
     /// Runs several commands in one round trip and returns their replies in order. Error
     /// replies come back as `.error` elements (a transport failure throws for the whole batch).
     public func pipeline(_ commands: [[RedisArgument]]) async throws(RedisError) -> [RedisReply] {

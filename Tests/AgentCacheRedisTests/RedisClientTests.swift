@@ -22,6 +22,7 @@ struct RedisClientTests {
             let key: [UInt8] = [0x61, 0x00, 0x62, 0xFF]
             _ = try await client.execute([.string("SET"), .bytes(key), .bytes(value)])
             #expect(try await client.execute([.string("GET"), .bytes(key)]) == .string(value))
+            #expect(try await client.execute([Array("GET".utf8), key]) == .string(value))
             #expect(try await client.execute([.string("STRLEN"), .bytes(key)]) == .integer(Int64(value.count)))
             _ = try await client.execute([.string("SET"), "empty", .bytes([])])
             #expect(try await client.execute(["GET", "empty"]) == .string([]))
