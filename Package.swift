@@ -110,9 +110,19 @@ let package = Package(
             dependencies: ["AgentCacheCore"],
             swiftSettings: testSwiftSettings
         ),
+        // Test-only helpers shared by test targets: a real redis-server per test.
+        .target(
+            name: "AgentCacheTestSupport",
+            dependencies: [
+                "AgentCacheRedis",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/AgentCacheTestSupport",
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "AgentCacheRedisTests",
-            dependencies: ["AgentCacheRedis", "AgentCacheCore"],
+            dependencies: ["AgentCacheRedis", "AgentCacheCore", "AgentCacheTestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -121,6 +131,7 @@ let package = Package(
                 "AgentCacheServer",
                 "AgentCacheCore",
                 "AgentCacheRedis",
+                "AgentCacheTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,3 +1,4 @@
+import AgentCacheTestSupport
 import AgentCacheRedis
 import Testing
 

@@ -1,3 +1,4 @@
+import AgentCacheTestSupport
 import AgentCacheCore
 import AgentCacheRedis
 import Testing

@@ -15,22 +15,22 @@ import Glibc
 /// Every blocking step (spawning, waiting for exit, the PING probe) runs on NIO's blocking
 /// thread pool: swift-testing runs tests in parallel on the cooperative pool (two threads
 /// here), and blocking it would stall other tests and distort their timings.
-final class RedisServerProcess: @unchecked Sendable {
+public final class RedisServerProcess: @unchecked Sendable {
     // @unchecked: tests drive one instance from one task at a time; `process` is only
     // replaced by restart(), which the owning test calls sequentially.
 
-    static let executable = "/usr/bin/redis-server"
+    public static let executable = "/usr/bin/redis-server"
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    let port: Int
-    let password: String?
+    public let port: Int
+    public let password: String?
     private var process: Process?
     private let directory: URL
 
-    var url: RedisURL {
+    public var url: RedisURL {
         RedisURL(host: "127.0.0.1", port: port, password: password)
     }
 
@@ -43,7 +43,7 @@ final class RedisServerProcess: @unchecked Sendable {
 
     /// Starts a server on a free port and waits until it answers PING.
     /// Fails (never skips) when redis-server is not installed.
-    static func start(password: String? = nil) async throws -> RedisServerProcess {
+    public static func start(password: String? = nil) async throws -> RedisServerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "\(executable) is missing: run scripts/test, which installs redis-server (apt-get install redis-server)")
         }
@@ -63,7 +63,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Launches redis-server on `port` and waits up to 5 s for PING to answer.
-    func launch() async throws {
+    public func launch() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         var arguments = [
@@ -93,7 +93,7 @@ final class RedisServerProcess: @unchecked Sendable {
 
     /// The pid of the redis-server answering on our port (`INFO server`), or nil when none
     /// answers yet. Lets `launch` make sure it talks to its own process.
-    func serverProcessID() async -> Int32? {
+    public func serverProcessID() async -> Int32? {
         let url = self.url
         return (try? await NIOThreadPool.singleton.runIfActive { () -> Int32? in
             guard let connection = try? RedisConnection(url: url, connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(200)),
@@ -111,16 +111,16 @@ final class RedisServerProcess: @unchecked Sendable {
     /// the SIGCHLD the kernel sends us for a stopped child has been delivered: it would
     /// interrupt a blocked read with EINTR, which hiredis retries with a fresh timeout, and
     /// so distort the first timing (a test artefact: production servers do not stop children).
-    func freeze() async {
+    public func freeze() async {
         _ = kill(pid, SIGSTOP)
         try? await Task.sleep(for: .milliseconds(50))
     }
 
     /// SIGCONT: the hung server resumes.
-    func thaw() { _ = kill(pid, SIGCONT) }
+    public func thaw() { _ = kill(pid, SIGCONT) }
 
     /// SIGKILL and wait for the process to be gone (its port is then refused).
-    func kill9() async {
+    public func kill9() async {
         guard let process, process.isRunning else { return }
         _ = kill(process.processIdentifier, SIGCONT)
         _ = kill(process.processIdentifier, SIGKILL)
@@ -129,13 +129,13 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Kills the server and starts a fresh one on the same port (empty data).
-    func restart() async throws {
+    public func restart() async throws {
         await kill9()
         try await launch()
     }
 
     /// Kills the server (if running) and removes its directory. Idempotent.
-    func stop() async {
+    public func stop() async {
         await kill9()
         try? FileManager.default.removeItem(at: directory)
     }
@@ -154,7 +154,7 @@ final class RedisServerProcess: @unchecked Sendable {
     private static let nextPort = Mutex(20_000 + Int(getpid()) % 6_000)
 
     /// A loopback port no other test in this process has been given and nothing listens on.
-    static func freeLoopbackPort() throws -> Int {
+    public static func freeLoopbackPort() throws -> Int {
         for _ in 0..<1_000 {
             let port = nextPort.withLock { next in
                 defer { next = next >= 32_000 ? 20_000 : next + 1 }
@@ -181,7 +181,7 @@ final class RedisServerProcess: @unchecked Sendable {
 }
 
 /// Runs `body` with a fresh redis-server and always stops it afterwards.
-func withRedisServer<T>(
+public func withRedisServer<T>(
     password: String? = nil,
     _ body: (RedisServerProcess) async throws -> T
 ) async throws -> T {
@@ -203,7 +203,7 @@ struct ProcessBox: @unchecked Sendable {
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
-func eventually(
+public func eventually(
     within timeout: Duration,
     _ condition: () async -> Bool
 ) async -> Bool {
@@ -216,7 +216,7 @@ func eventually(
 }
 
 /// A client with test-friendly settings against `server`.
-func makeClient(
+public func makeClient(
     _ server: RedisServerProcess,
     database: Int = 0,
     commandTimeout: Duration = .milliseconds(250),
@@ -237,7 +237,7 @@ func makeClient(
 }
 
 /// The `RedisError` `body` throws, or nil when it succeeds.
-func redisError<T>(_ body: () async throws(RedisError) -> T) async -> RedisError? {
+public func redisError<T>(_ body: () async throws(RedisError) -> T) async -> RedisError? {
     do throws(RedisError) {
         _ = try await body()
         return nil
