@@ -25,6 +25,8 @@ let package = Package(
         // traits: [] drops Hummingbird's swift-configuration and full-Foundation extras we do not use.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -75,12 +77,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // API keys, tenants and limits: keys, stores (file, Redis), rate/concurrency/quota. No HTTP.
+        .target(
+            name: "AgentCacheAuth",
+            dependencies: [
+                "AgentCacheCore",
+                "AgentCacheRedis",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP layer: Hummingbird routes, errors -> HTTP, metrics.
         .target(
             name: "AgentCacheServer",
             dependencies: [
                 "AgentCacheCore",
                 "AgentCacheRedis",
+                "AgentCacheAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,7 +118,10 @@ let package = Package(
                 "AgentCacheCore",
                 "AgentCacheRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,9 +147,15 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "AgentCacheAuthTests",
+            dependencies: ["AgentCacheAuth", "AgentCacheCore", "AgentCacheRedis", "AgentCacheTestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "AgentCacheServerTests",
             dependencies: [
                 "AgentCacheServer",
+                "AgentCacheAuth",
                 "AgentCacheCore",
                 "AgentCacheRedis",
                 "AgentCacheTestSupport",

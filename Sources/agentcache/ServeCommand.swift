@@ -44,6 +44,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("admin-token"), help: "Bearer token for admin routes (env AGENTCACHE_ADMIN_TOKEN; admin routes are refused without one).")
     var adminToken: String?
 
+    @Option(name: .customLong("rotation-grace"), help: "Seconds a rotated API key keeps working (env AGENTCACHE_ROTATION_GRACE, default 86400).")
+    var rotationGrace: Double?
+
+    @Flag(name: .customLong("allow-open"), help: "Allow open mode (no --admin-token, no API keys) on a non-loopback --host (env AGENTCACHE_ALLOW_OPEN=1).")
+    var allowOpen = false
+
+    @Flag(name: .customLong("trust-forwarded-for"), help: "Take the client IP for key allow-lists from X-Forwarded-For; only behind a proxy that sets it (env AGENTCACHE_TRUST_FORWARDED_FOR=1).")
+    var trustForwardedFor = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env AGENTCACHE_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -80,6 +89,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.dataDirectory = dataDir ?? environment["DATA_DIR"] ?? configuration.dataDirectory
         configuration.adminToken = adminToken ?? environment["ADMIN_TOKEN"]
+        configuration.rotationGraceSeconds =
+            try rotationGrace ?? environment.number("ROTATION_GRACE", flag: "--rotation-grace") ?? configuration.rotationGraceSeconds
+        configuration.allowOpen = allowOpen || environment["ALLOW_OPEN"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
+        configuration.trustForwardedFor =
+            trustForwardedFor || environment["TRUST_FORWARDED_FOR"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
         let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
@@ -90,7 +104,12 @@ struct ServeCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "agentcache")
         logger.logLevel = logLevel
-        let (application, _) = AgentCacheServer.buildApplication(configuration: configuration, logger: logger)
+        let application: any ApplicationProtocol
+        do {
+            application = try AgentCacheServer.buildApplication(configuration: configuration, logger: logger).application
+        } catch let error as CacheError {
+            throw ValidationError(error.message)
+        }
         logger.info(
             "starting agentcache",
             metadata: [
@@ -99,6 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "stripes": "\(configuration.edge.stripes)",
                 "tiers": "\(configuration.redis == nil ? "edge" : "edge,redis")",
                 "redis": "\(configuration.redis.map { "\($0.url)" } ?? "none")",
+                "api_keys": "\(configuration.adminToken == nil ? "off (open mode)" : "on")",
             ]
         )
         try await application.runService()

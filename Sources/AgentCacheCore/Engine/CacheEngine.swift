@@ -127,16 +127,18 @@ public final class CacheEngine: Sendable {
     }
 
     /// Stores `value` (JSON bytes) for `fields`, in the edge and every remote tier.
-    /// `ttlSeconds` nil means the default; longer than the maximum is clamped.
+    /// `ttlSeconds` nil means the default; longer than the maximum is clamped, and so is
+    /// longer than `maxTTLSeconds` (the caller's own cap, e.g. its API key tier's).
     public func store(
         _ value: [UInt8],
         for fields: ChatKeyFields,
         in namespace: CacheNamespace,
-        ttlSeconds: Double?
+        ttlSeconds: Double?,
+        maxTTLSeconds: Double? = nil
     ) async -> Stored {
         let generation = await generations.generation(of: namespace)
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
-        return await store(value, key: key, in: namespace, generation: generation, ttlSeconds: ttlSeconds)
+        return await store(value, key: key, in: namespace, generation: generation, ttlSeconds: ttlSeconds, maxTTLSeconds: maxTTLSeconds)
     }
 
     /// Stores `value` under an already computed `key`.
@@ -145,9 +147,10 @@ public final class CacheEngine: Sendable {
         key: CacheKey,
         in namespace: CacheNamespace,
         generation: UInt64,
-        ttlSeconds: Double?
+        ttlSeconds: Double?,
+        maxTTLSeconds: Double? = nil
     ) async -> Stored {
-        let ttl = min(ttlSeconds ?? configuration.defaultTTLSeconds, configuration.maxTTLSeconds)
+        let ttl = min(ttlSeconds ?? configuration.defaultTTLSeconds, configuration.maxTTLSeconds, maxTTLSeconds ?? .infinity)
         let now = clock.nowMillis()
         let ttlMillis = max(1, Int64((ttl * 1000).rounded(.up)))
         let entry = CacheEntry(

@@ -7,12 +7,17 @@ public struct CacheError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// For `originUnavailable`: the origin timed out (504) rather than failed (502).
     public var timedOut: Bool
+    /// Extra response headers the answer must carry (e.g. `Retry-After` and the
+    /// `X-RateLimit-*` trio on a 429). Plain names and values so the core stays HTTP-free;
+    /// the HTTP layer renders them in the one place errors become responses.
+    public var responseHeaders: [String: String]
 
     /// Makes an error with `code` and `message`.
-    public init(_ code: ErrorCode, _ message: String, timedOut: Bool = false) {
+    public init(_ code: ErrorCode, _ message: String, timedOut: Bool = false, responseHeaders: [String: String] = [:]) {
         self.code = code
         self.message = message
         self.timedOut = timedOut
+        self.responseHeaders = responseHeaders
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

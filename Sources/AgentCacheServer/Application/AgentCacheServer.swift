@@ -1,3 +1,4 @@
+import AgentCacheAuth
 import AgentCacheCore
 import AgentCacheRedis
 import Hummingbird
@@ -15,6 +16,12 @@ public enum AgentCacheServer {
         public let metrics: ServerMetrics
         /// The Redis tier when `--redis-url` is set.
         public let redis: RedisParts?
+        /// API keys and limits; nil in open mode (no admin token).
+        public let auth: KeyAuthority?
+        /// Per-tenant request, hit and miss counts for `/api/stats`.
+        public let stats: TenantStats
+        /// The clock entries, keys and statistics are timed with.
+        public let clock: any CacheClock
     }
 
     /// The Redis side of a server: the shared tier, shared generations and the subscriber
@@ -27,11 +34,12 @@ public enum AgentCacheServer {
     }
 
     /// Builds the application for `configuration`. `clock` is injectable so tests can move time.
+    /// Throws a one-line `CacheError` when the key file under `--data-dir` cannot be opened.
     public static func buildApplication(
         configuration: ServerConfiguration,
         clock: any CacheClock = SystemClock(),
         logger: Logger = Logger(label: "agentcache")
-    ) -> (application: some ApplicationProtocol, parts: Parts) {
+    ) throws -> (application: some ApplicationProtocol, parts: Parts) {
         let metrics = ServerMetrics()
         let edge = EdgeCache(configuration: configuration.edge)
         let redis = configuration.redis.map { makeRedis($0, edge: edge, metrics: metrics, clock: clock, logger: logger) }
@@ -42,7 +50,11 @@ public enum AgentCacheServer {
             clock: clock,
             configuration: configuration.engine
         )
-        let parts = Parts(engine: engine, metrics: metrics, redis: redis)
+        let auth = try makeAuthority(configuration, redis: redis, clock: clock, logger: logger)
+        if auth == nil {
+            logger.warning("no --admin-token: running open, single-tenant mode; anyone who can reach \(configuration.host) can use the cache")
+        }
+        let parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: TenantStats(), clock: clock)
         let router = buildRouter(configuration: configuration, parts: parts)
         var application = Application(
             router: router,
@@ -64,7 +76,40 @@ public enum AgentCacheServer {
         if let redis {
             application.addServices(redis.client, redis.subscriber)
         }
+        if let auth {
+            // Added after the Redis client: services stop in reverse order, so the last usage
+            // flush runs after the server drained and before Redis closes.
+            application.addServices(UsageFlusher(ledger: auth.ledger))
+        }
         return (application, parts)
+    }
+
+    /// The key authority when an admin token is configured: keys in Redis when configured,
+    /// else in `<data-dir>/keys.json`; the rate limiter through Redis (falling back to the
+    /// in-process one) or in process.
+    static func makeAuthority(
+        _ configuration: ServerConfiguration,
+        redis: RedisParts?,
+        clock: any CacheClock,
+        logger: Logger
+    ) throws -> KeyAuthority? {
+        guard configuration.adminToken != nil else { return nil }
+        let store: any KeyStore
+        let limiter: any RateLimiting
+        if let redis {
+            store = RedisKeyStore(client: redis.client)
+            limiter = RedisRateLimiter(client: redis.client, logger: logger)
+        } else {
+            store = try FileKeyStore(directory: configuration.dataDirectory)
+            limiter = GCRALimiter()
+        }
+        return KeyAuthority(
+            store: store,
+            limiter: limiter,
+            clock: clock,
+            rotationGraceSeconds: configuration.rotationGraceSeconds,
+            logger: logger
+        )
     }
 
     /// The Redis tier, its generations, and a subscriber that raises a namespace's generation
@@ -107,9 +152,29 @@ public enum AgentCacheServer {
         // Outermost first: metrics see the final status, errors are rendered before them.
         router.add(middleware: RequestMetricsMiddleware(metrics: parts.metrics))
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: TenantResolver())
-        CacheRoutes(engine: parts.engine, metrics: parts.metrics, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        router.add(
+            middleware: TenantResolver(
+                authority: parts.auth,
+                stats: parts.stats,
+                clock: parts.clock,
+                trustForwardedFor: configuration.trustForwardedFor
+            )
+        )
+        CacheRoutes(
+            engine: parts.engine,
+            metrics: parts.metrics,
+            maxBodyBytes: configuration.maxBodyBytes,
+            authority: parts.auth,
+            stats: parts.stats
+        ).register(on: router)
         OperationsRoutes(parts: parts, startedAt: .now()).register(on: router)
+        ProvisionRoutes(
+            authority: parts.auth,
+            adminToken: configuration.adminToken,
+            maxBodyBytes: configuration.maxBodyBytes,
+            clock: parts.clock
+        ).register(on: router)
+        StatsRoutes(stats: parts.stats, authority: parts.auth, clock: parts.clock).register(on: router)
         return router
     }
 }

@@ -17,8 +17,17 @@ public struct ServerConfiguration: Sendable {
     public var redis: RedisClientConfiguration?
     /// Where state that must survive a restart is written (API keys without Redis).
     public var dataDirectory: String = "./agentcache-data"
-    /// Token for the admin routes; admin routes are refused while it is nil.
+    /// Token for the admin routes. Setting it turns API keys on: every cache route then needs
+    /// a key and acts for the key's tenant. Nil runs open, single-tenant mode (tenant `default`,
+    /// no key needed, admin routes refused).
     public var adminToken: String?
+    /// Open mode on a non-loopback interface is refused unless this is set (`--allow-open`).
+    public var allowOpen: Bool = false
+    /// How long a rotated key keeps working, in seconds (`--rotation-grace`, default 24 h).
+    public var rotationGraceSeconds: Double = 86_400
+    /// Take the client address for IP allow-lists from `X-Forwarded-For` (only behind a proxy
+    /// that sets it; `--trust-forwarded-for`).
+    public var trustForwardedFor: Bool = false
     /// How often the sweeper runs, and how many slots per stripe it examines each time.
     public var sweepInterval: Duration = .milliseconds(250)
     public var sweepSlotsPerTick: Int = 1024
@@ -33,6 +42,18 @@ public struct ServerConfiguration: Sendable {
         if maxBodyBytes < 1024 { return "--max-body-bytes must be at least 1024, got \(maxBodyBytes)" }
         if !(engine.defaultTTLSeconds > 0) { return "--default-ttl must be a positive number of seconds" }
         if host.isEmpty { return "--host must not be empty" }
+        if let adminToken, adminToken.utf8.count < 16 {
+            return "--admin-token must be at least 16 characters (it guards key provisioning)"
+        }
+        if !(rotationGraceSeconds >= 0) { return "--rotation-grace must be a non-negative number of seconds" }
+        if adminToken == nil && !allowOpen && !Self.isLoopback(host) {
+            return "refusing to serve \(host) without API keys: set --admin-token to require keys, or --allow-open to serve anyone who can reach it"
+        }
         return nil
+    }
+
+    /// Whether `host` only accepts connections from this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

@@ -39,6 +39,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var writer = JSONObjectWriter(allocator: allocator, capacity: 96 + error.message.utf8.count)
         writer.field("error", string: error.message)
         writer.field("code", ascii: error.code.rawValue)
-        return .json(writer.finish(), status: error.httpStatus)
+        var headers = HTTPFields()
+        for (name, value) in error.responseHeaders.sorted(by: { $0.key < $1.key }) {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return .json(writer.finish(), status: error.httpStatus, headers: headers)
     }
 }

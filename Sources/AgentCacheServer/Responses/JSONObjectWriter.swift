@@ -38,6 +38,24 @@ struct JSONObjectWriter {
         buffer.writeBytes(escaped)
     }
 
+    /// `"name":["a","b"]` with JSON string escaping.
+    mutating func field(_ name: StaticString, strings values: some Sequence<String>) {
+        key(name)
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            CanonicalJSON.writeString(value, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        buffer.writeBytes(bytes)
+    }
+
+    /// `"name":null`.
+    mutating func null(_ name: StaticString) {
+        key(name)
+        buffer.writeStaticString("null")
+    }
+
     mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         buffer.writeStaticString(value ? "true" : "false")

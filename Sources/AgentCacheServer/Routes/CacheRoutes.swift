@@ -1,3 +1,4 @@
+import AgentCacheAuth
 import AgentCacheCore
 import HTTPTypes
 import Hummingbird
@@ -9,6 +10,10 @@ struct CacheRoutes {
     let engine: CacheEngine
     let metrics: ServerMetrics
     let maxBodyBytes: Int
+    /// Checks the key's namespace limit; nil in open mode.
+    let authority: KeyAuthority?
+    /// Per-tenant hits and misses for `/api/stats`.
+    let stats: TenantStats
 
     func register(on router: Router<AgentCacheRequestContext>) {
         let group = router.group("api/cache")
@@ -23,9 +28,10 @@ struct CacheRoutes {
         let started = NIODeadline.now()
         let body = try await readBody(request)
         let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
-        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: lookup.namespace ?? header(request))
+        let namespace = try await namespace(lookup.namespace ?? header(request), context)
         let (key, hit) = await engine.lookup(lookup.fields, in: namespace)
 
+        stats.record(tenant: context.tenant, atMillis: engine.clock.nowMillis(), hit: hit != nil, request: false)
         guard let hit else {
             metrics.recordMiss(tier: .edge)
             for tier in engine.remoteTiers { metrics.recordMiss(tier: tier.name) }
@@ -56,8 +62,11 @@ struct CacheRoutes {
     @Sendable func set(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         let body = try await readBody(request)
         let store = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.store(bytes) }
-        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: store.namespace ?? header(request))
-        let stored = await engine.store(store.response, for: store.fields, in: namespace, ttlSeconds: store.ttlSeconds)
+        let namespace = try await namespace(store.namespace ?? header(request), context)
+        let stored = await engine.store(
+            store.response, for: store.fields, in: namespace, ttlSeconds: store.ttlSeconds,
+            maxTTLSeconds: context.admission?.limits.maxTTLSeconds
+        )
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
         writer.field("success", true)
         writer.field("key", ascii: stored.key.hex)
@@ -69,7 +78,7 @@ struct CacheRoutes {
     @Sendable func check(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         let body = try await readBody(request)
         let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
-        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: lookup.namespace ?? header(request))
+        let namespace = try await namespace(lookup.namespace ?? header(request), context)
         let (_, entry) = await engine.check(lookup.fields, in: namespace)
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 64)
         writer.field("cached", entry != nil)
@@ -81,7 +90,7 @@ struct CacheRoutes {
         let body = try await readBody(request)
         let command = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.invalidate(bytes) }
         let clientNamespace = command.namespace ?? header(request)
-        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: clientNamespace)
+        let namespace = try await namespace(clientNamespace, context)
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
         writer.field("success", true)
         writer.field("namespace", ascii: namespace.name)
@@ -104,7 +113,7 @@ struct CacheRoutes {
     @Sendable func explain(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         let body = try await readBody(request)
         let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
-        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: lookup.namespace ?? header(request))
+        let namespace = try await namespace(lookup.namespace ?? header(request), context)
         let material = await engine.keyMaterial(for: lookup.fields, in: namespace)
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: material.bytes.count * 3 + 512)
         writer.field("key", ascii: material.key.hex)
@@ -126,24 +135,21 @@ struct CacheRoutes {
         return .json(writer.finish())
     }
 
-    /// The body, refused with 413 past `maxBodyBytes` (by its declared length when it has one).
     private func readBody(_ request: Request) async throws -> ByteBuffer {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
-            throw Self.tooLarge(maxBodyBytes)
+        try await request.collectBody(upTo: maxBodyBytes)
+    }
+
+    /// The tenant namespace for `clientNamespace`, after the key's namespace limit allows it.
+    private func namespace(_ clientNamespace: String?, _ context: AgentCacheRequestContext) async throws -> CacheNamespace {
+        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: clientNamespace)
+        if let authority, let admission = context.admission {
+            try await authority.admitNamespace(namespace.name, for: admission.record)
         }
-        do {
-            return try await request.body.collect(upTo: maxBodyBytes)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw Self.tooLarge(maxBodyBytes)
-        }
+        return namespace
     }
 
     private func header(_ request: Request) -> String? {
         request.headers[.xCacheNamespace]
-    }
-
-    private static func tooLarge(_ limit: Int) -> CacheError {
-        CacheError(.payloadTooLarge, "request body is larger than the \(limit)-byte limit (--max-body-bytes)")
     }
 
     private static func milliseconds(since start: NIODeadline) -> Double {

@@ -1,16 +1,93 @@
+import AgentCacheAuth
+import AgentCacheCore
+import HTTPTypes
 import Hummingbird
 
-/// Decides which tenant a request acts for. Until API keys exist every request is the
-/// `default` tenant; this is the one place the keys issue replaces.
-struct TenantResolver: RouterMiddleware {
-    typealias Context = AgentCacheRequestContext
+/// Decides which tenant a request acts for: the one place that does.
+///
+/// Open mode (no admin token, `authority` nil): every request is the `default` tenant.
+/// Key mode: every cache route (`/api/cache/*`, `/api/stats`, `/api/cdn/*`) needs a key in
+/// `X-API-Key` or `Authorization: Bearer`; the tenant is the key's namespace and the request
+/// must pass `KeyAuthority.admit` (rate, IP, scope, quota, concurrency). Every answer to an
+/// authenticated request, error or not, carries `X-RateLimit-Limit/Remaining/Reset`.
+/// Other routes (health, metrics, admin) pass through untouched.
+public struct TenantResolver: RouterMiddleware {
+    public typealias Context = AgentCacheRequestContext
 
-    /// The tenant of unauthenticated deployments.
-    static let defaultTenant = "default"
+    /// The tenant of unauthenticated (open-mode) deployments.
+    public static let defaultTenant = "default"
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    let authority: KeyAuthority?
+    let stats: TenantStats
+    let clock: any CacheClock
+    /// Take the client address from the first `X-Forwarded-For` entry (behind a trusted proxy).
+    let trustForwardedFor: Bool
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let scope = Self.scope(of: request.uri.path) else { return try await next(request, context) }
         var context = context
-        context.tenant = Self.defaultTenant
-        return try await next(request, context)
+        guard let authority else {
+            context.tenant = Self.defaultTenant
+            stats.record(tenant: context.tenant, atMillis: clock.nowMillis())
+            return try await next(request, context)
+        }
+        let record = try await authority.authenticate(Self.credential(request))
+        let admission = try await authority.admit(record, scope: scope, clientAddress: clientAddress(request, context))
+        defer { authority.finish(admission) }
+        context.tenant = record.namespace
+        context.admission = admission
+        stats.record(tenant: record.namespace, atMillis: clock.nowMillis())
+        do {
+            var response = try await next(request, context)
+            for (name, value) in admission.headers {
+                if let field = HTTPField.Name(name) { response.headers[field] = value }
+            }
+            return response
+        } catch {
+            var cacheError = ErrorMiddleware<Context>.cacheError(for: error)
+            cacheError.responseHeaders.merge(admission.headers) { own, _ in own }
+            throw cacheError
+        }
+    }
+
+    /// The scope a path needs, nil for routes that need no key.
+    static func scope(of path: String) -> Scope? {
+        switch path {
+        case "/api/cache/get", "/api/cache/check", "/api/cache/explain": .cacheRead
+        case "/api/cache/set": .cacheWrite
+        case "/api/cache/invalidate": .cacheInvalidate
+        case "/api/stats": .statsRead
+        default:
+            // Unknown cache and CDN paths still need a key, so they cannot be probed without one.
+            path.hasPrefix("/api/cache/") || path.hasPrefix("/api/cdn/") ? .cacheRead : nil
+        }
+    }
+
+    /// `X-API-Key`, else the token of `Authorization: Bearer`.
+    static func credential(_ request: Request) -> String? {
+        if let key = request.headers[.xAPIKey] { return key.trimmingSpaces }
+        guard let authorization = request.headers[.authorization] else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingSpaces
+    }
+
+    private func clientAddress(_ request: Request, _ context: Context) -> String? {
+        if trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
+            let first = forwarded.split(separator: ",").first
+        {
+            return String(first).trimmingSpaces
+        }
+        return context.remoteAddress?.ipAddress
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        var slice = self[...]
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return String(slice)
     }
 }

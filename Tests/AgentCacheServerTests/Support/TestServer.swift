@@ -34,7 +34,7 @@ func withTestServer<Value: Sendable>(
     configure(&configuration)
     var logger = Logger(label: "agentcache.tests")
     logger.logLevel = .critical
-    let (application, parts) = AgentCacheServer.buildApplication(configuration: configuration, clock: clock, logger: logger)
+    let (application, parts) = try AgentCacheServer.buildApplication(configuration: configuration, clock: clock, logger: logger)
     return try await application.test(.live) { client in
         try await test(APIClient(client: client, parts: parts, clock: clock))
     }

@@ -1,0 +1,15 @@
+/// A request let through by `KeyAuthority.admit`: who it acts for, its limits, and the rate
+/// state the `X-RateLimit-*` headers report. Hand it back to `KeyAuthority.finish`.
+public struct Admission: Sendable {
+    /// The key's record (tenant = `record.namespace`).
+    public let record: KeyRecord
+    /// The key's tier limits.
+    public var limits: TierLimits { record.tier.limits }
+    /// The rate decision that admitted the request.
+    public let rate: RateDecision
+    /// Whether a concurrency slot was taken (and must be released).
+    let holdsSlot: Bool
+
+    /// `X-RateLimit-Limit`, `-Remaining`, `-Reset` for this request.
+    public var headers: [String: String] { KeyAuthority.rateHeaders(rate) }
+}

@@ -1,0 +1,280 @@
+import AgentCacheCore
+import Logging
+import NIOConcurrencyHelpers
+
+/// Everything API keys decide, with no HTTP in it: who a credential is (`authenticate`),
+/// whether one request of theirs may run now (`admit`: rate, IP allow-list, scope, quota,
+/// concurrency), and the admin operations (provision, info, revoke, rotate).
+///
+/// Records are cached in memory after the first lookup and re-read from the store after
+/// `recordRefreshMillis` (5 s), so a revocation made on another node takes effect within
+/// that long; on this node at once. A key that fails the format or checksum never reaches
+/// the store.
+public final class KeyAuthority: Sendable {
+    /// Where keys and usage persist.
+    public let store: any KeyStore
+    /// Monthly counts and namespaces.
+    public let ledger: UsageLedger
+    /// Requests in flight per account.
+    public let concurrency = ConcurrencyLimiter()
+    /// How long a rotated key keeps working, in seconds.
+    public let rotationGraceSeconds: Double
+    private let limiter: any RateLimiting
+    private let clock: any CacheClock
+    private let logger: Logger
+    private let cache = NIOLockedValueBox([String: (record: KeyRecord, loadedAt: Int64)]())
+    private let lookups = NIOLockedValueBox(0)
+
+    /// How long a cached record is trusted before it is re-read.
+    static let recordRefreshMillis: Int64 = 5_000
+
+    /// Default rotation grace: 24 hours, as seed 000 suggests retiring an old key after 24 h.
+    public static let defaultRotationGraceSeconds: Double = 86_400
+
+    /// Decides with `store`, `limiter` and wall-clock `clock` (expiry, grace, months).
+    public init(
+        store: any KeyStore,
+        limiter: any RateLimiting,
+        clock: any CacheClock = SystemClock(),
+        rotationGraceSeconds: Double = defaultRotationGraceSeconds,
+        logger: Logger = Logger(label: "agentcache.auth")
+    ) {
+        self.store = store
+        self.ledger = UsageLedger(store: store)
+        self.limiter = limiter
+        self.clock = clock
+        self.rotationGraceSeconds = rotationGraceSeconds
+        self.logger = logger
+    }
+
+    /// How many times a record was read from the store (tests check a mistyped key makes none).
+    public var storeLookups: Int { lookups.withLockedValue { $0 } }
+
+    // MARK: - Request path
+
+    /// The record of `credential`, if it is a live key. Throws 401 `API_KEY_REQUIRED` (none),
+    /// `INVALID_API_KEY` (malformed, bad checksum, unknown, revoked) or `API_KEY_EXPIRED`
+    /// (past its expiry, or rotated and past its grace period).
+    /// Cost: one SHA-256 pair; a store read only when the record is not cached.
+    public func authenticate(_ credential: String?) async throws(CacheError) -> KeyRecord {
+        guard let credential, !credential.isEmpty else {
+            throw CacheError(.apiKeyRequired, "API key required: send it as X-API-Key or Authorization: Bearer")
+        }
+        let key = try APIKey.parse(credential)
+        guard let record = try await record(digest: key.digest) else {
+            throw CacheError(.invalidAPIKey, "API key is not recognised")
+        }
+        let now = clock.nowMillis()
+        if record.revokedAtMillis != nil {
+            throw CacheError(.invalidAPIKey, "API key has been revoked")
+        }
+        if let retires = record.retiresAtMillis, now >= retires {
+            throw CacheError(.apiKeyExpired, "API key was rotated and its grace period ended at \(Timestamp.iso8601(millis: retires)); use the new key")
+        }
+        if let expires = record.expiresAtMillis, now >= expires {
+            throw CacheError(.apiKeyExpired, "API key expired at \(Timestamp.iso8601(millis: expires))")
+        }
+        return record
+    }
+
+    /// Lets one request of `record` needing `scope` from `clientAddress` run, or throws:
+    /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS`
+    /// (IP not allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the
+    /// rate-limit headers (and `Retry-After` when waiting helps). Pair with `finish`.
+    /// Cost: one limiter decision, a ledger lock; one store read the first time an account is
+    /// seen in a month.
+    public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) async throws(CacheError) -> Admission {
+        let limits = record.tier.limits
+        let rate = await limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond)
+        var headers = Self.rateHeaders(rate)
+        guard rate.allowed else {
+            headers["Retry-After"] = String(rate.retryAfterSeconds)
+            throw CacheError(
+                .rateLimitExceeded,
+                "rate limit of \(limits.requestsPerSecond) requests per second exceeded (\(record.tier.rawValue) tier); retry after \(rate.retryAfterSeconds) s",
+                responseHeaders: headers
+            )
+        }
+        if let address = clientAddress, !record.allowedIPs.allows(address) {
+            throw CacheError(.insufficientPermissions, "this API key is not allowed from \(address) (IP allow-list)", responseHeaders: headers)
+        } else if clientAddress == nil && !record.allowedIPs.isEmpty {
+            throw CacheError(.insufficientPermissions, "this API key has an IP allow-list and the client address is unknown", responseHeaders: headers)
+        }
+        guard record.scopes.contains(scope) else {
+            throw CacheError(
+                .insufficientPermissions,
+                "this API key lacks the \(scope.rawValue) scope (it has: \(record.scopes.sorted().map(\.rawValue).joined(separator: ", ")))",
+                responseHeaders: headers
+            )
+        }
+        let month = Self.month(of: clock.nowMillis())
+        do {
+            try await ledger.prepare(account: record.account, month: month)
+        } catch {
+            throw CacheError(error.code, error.message, responseHeaders: headers)
+        }
+        let counted = ledger.count(account: record.account, quota: limits.monthlyRequests)
+        guard counted.allowed else {
+            throw CacheError(
+                .quotaExceeded,
+                "monthly quota of \(limits.monthlyRequests) requests used up (\(record.tier.rawValue) tier); it resets on the 1st (UTC)",
+                responseHeaders: headers
+            )
+        }
+        var holdsSlot = false
+        if let concurrent = limits.concurrentRequests {
+            guard concurrency.acquire(record.account, limit: concurrent) else {
+                headers["Retry-After"] = "1"
+                throw CacheError(
+                    .rateLimitExceeded,
+                    "more than \(concurrent) concurrent requests for this key (\(record.tier.rawValue) tier)",
+                    responseHeaders: headers
+                )
+            }
+            holdsSlot = true
+        }
+        return Admission(record: record, rate: rate, holdsSlot: holdsSlot)
+    }
+
+    /// Releases what `admit` took (the concurrency slot).
+    public func finish(_ admission: Admission) {
+        if admission.holdsSlot { concurrency.release(admission.record.account) }
+    }
+
+    /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.
+    /// Throws 403 `INSUFFICIENT_PERMISSIONS` naming the limit.
+    public func admitNamespace(_ name: String, for record: KeyRecord) async throws(CacheError) {
+        let limit = record.tier.limits.maxNamespaces
+        guard try await ledger.admitNamespace(account: record.account, namespace: name, limit: limit) else {
+            throw CacheError(
+                .insufficientPermissions,
+                "namespace limit reached: the \(record.tier.rawValue) tier allows \(limit ?? 0) namespace\(limit == 1 ? "" : "s") per key and '\(name)' would be one more"
+            )
+        }
+    }
+
+    // MARK: - Admin
+
+    /// Creates a key for `request`, stores it durably, and returns it (shown once).
+    public func provision(_ request: ProvisionRequest) async throws(CacheError) -> (key: APIKey, record: KeyRecord) {
+        let key = APIKey.generate(integration: request.integration)
+        let now = clock.nowMillis()
+        let record = KeyRecord(
+            digest: key.digest, account: key.digest, integration: request.integration, namespace: request.namespace,
+            environment: request.environment, userID: request.userID, projectID: request.projectID, tier: request.tier,
+            sector: request.sector, useCase: request.useCase, scopes: request.scopes, allowedIPs: request.allowedIPs,
+            createdAtMillis: now,
+            expiresAtMillis: request.expiresInDays.map { now + Int64(($0 * 86_400_000).rounded()) }
+        )
+        try await store.save([record])
+        remember(record)
+        logger.info("API key provisioned", metadata: ["namespace": "\(record.namespace)", "tier": "\(record.tier.rawValue)"])
+        return (key, record)
+    }
+
+    /// The record and usage of `credential`. 400 when malformed, 404 `NOT_FOUND` when unknown.
+    public func info(_ credential: String) async throws(CacheError) -> KeyInfo {
+        let record = try await existing(credential)
+        let month = Self.month(of: clock.nowMillis())
+        return KeyInfo(
+            record: record,
+            status: record.status(at: clock.nowMillis()),
+            month: month,
+            requests: try await ledger.used(account: record.account, month: month),
+            namespaces: try await ledger.namespaces(account: record.account, month: month).sorted()
+        )
+    }
+
+    /// Revokes `credential` at once (on other nodes within the record refresh time).
+    public func revoke(_ credential: String) async throws(CacheError) -> KeyRecord {
+        var record = try await existing(credential)
+        if record.revokedAtMillis == nil { record.revokedAtMillis = clock.nowMillis() }
+        try await store.save([record])
+        remember(record)
+        return record
+    }
+
+    /// A new key with the same tenant, tier, scopes and accounting; the old one keeps working
+    /// for `rotationGraceSeconds`. Rotating a revoked or already retired key is refused.
+    public func rotate(_ credential: String) async throws(CacheError) -> (key: APIKey, record: KeyRecord, old: KeyRecord) {
+        var old = try await existing(credential)
+        let now = clock.nowMillis()
+        guard old.status(at: now) == "active" else {
+            throw .invalidRequest("only an active key can be rotated; this one is \(old.status(at: now))")
+        }
+        let key = APIKey.generate(integration: old.integration)
+        var fresh = old
+        fresh.digest = key.digest
+        fresh.createdAtMillis = now
+        fresh.retiresAtMillis = nil
+        let graceEnd = now + Int64((rotationGraceSeconds * 1000).rounded())
+        old.retiresAtMillis = min(old.retiresAtMillis ?? graceEnd, graceEnd)
+        try await store.save([fresh, old])
+        remember(fresh)
+        remember(old)
+        logger.info("API key rotated", metadata: ["namespace": "\(old.namespace)"])
+        return (key, fresh, old)
+    }
+
+    // MARK: - Helpers
+
+    /// `X-RateLimit-*` for `rate` (Reset: seconds until the bucket is full, relative).
+    static func rateHeaders(_ rate: RateDecision) -> [String: String] {
+        [
+            "X-RateLimit-Limit": String(rate.limit),
+            "X-RateLimit-Remaining": String(rate.remaining),
+            "X-RateLimit-Reset": String(rate.resetSeconds),
+        ]
+    }
+
+    /// `yyyymm` (UTC) of `millis`, from the core's ISO-8601 formatter.
+    public static func month(of millis: Int64) -> String {
+        let iso = Timestamp.iso8601(millis: millis)
+        return String(iso.prefix(4)) + String(iso.dropFirst(5).prefix(2))
+    }
+
+    private func existing(_ credential: String) async throws(CacheError) -> KeyRecord {
+        let key: APIKey
+        do {
+            key = try APIKey.parse(credential)
+        } catch {
+            throw .invalidRequest(error.message)
+        }
+        guard let record = try await record(digest: key.digest) else {
+            throw CacheError(.notFound, "no such API key")
+        }
+        return record
+    }
+
+    private func record(digest: String) async throws(CacheError) -> KeyRecord? {
+        let now = clock.nowMillis()
+        let cached = cache.withLockedValue { $0[digest] }
+        if let cached, now - cached.loadedAt < Self.recordRefreshMillis { return cached.record }
+        lookups.withLockedValue { $0 += 1 }
+        do {
+            guard let record = try await store.record(digest: digest) else { return nil }
+            remember(record)
+            return record
+        } catch {
+            // Store unreachable: a key seen before keeps working on what we knew.
+            if let cached { return cached.record }
+            throw error
+        }
+    }
+
+    private func remember(_ record: KeyRecord) {
+        let now = clock.nowMillis()
+        cache.withLockedValue { $0[record.digest] = (record, now) }
+    }
+}
+
+/// A key's record and usage, for `GET /api/provision/<key>`.
+public struct KeyInfo: Sendable {
+    public let record: KeyRecord
+    /// `active`, `revoked`, `expired` or `rotated`.
+    public let status: String
+    /// `yyyymm` the counts are for.
+    public let month: String
+    public let requests: Int64
+    public let namespaces: [String]
+}

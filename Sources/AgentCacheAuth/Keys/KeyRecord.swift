@@ -1,0 +1,107 @@
+import AgentCacheCore
+
+/// What the server knows about one key: everything but the key itself, which is never
+/// stored (only its SHA-256 `digest`). Persisted as a flat string map (a Redis hash, or an
+/// object in `keys.json`).
+public struct KeyRecord: Sendable, Equatable {
+    /// SHA-256 of the key, hex: the record's identity.
+    public var digest: String
+    /// Identity of usage, quota, rate and namespace accounting: the digest of the first key
+    /// of a rotation chain, so a rotated key continues its predecessor's counts.
+    public var account: String
+    public var integration: String
+    /// The tenant namespace the key acts for.
+    public var namespace: String
+    public var environment: String
+    public var userID: String
+    public var projectID: String
+    public var tier: PlanTier
+    public var sector: String?
+    public var useCase: String?
+    public var scopes: Set<Scope>
+    public var allowedIPs: IPAllowList
+    public var createdAtMillis: Int64
+    /// Optional expiry chosen at provisioning.
+    public var expiresAtMillis: Int64?
+    /// Set by revoke: the key is refused from then on.
+    public var revokedAtMillis: Int64?
+    /// Set by rotate: the end of the old key's grace period.
+    public var retiresAtMillis: Int64?
+
+    /// Makes a record; see the properties.
+    public init(
+        digest: String, account: String, integration: String, namespace: String, environment: String,
+        userID: String, projectID: String, tier: PlanTier, sector: String? = nil, useCase: String? = nil,
+        scopes: Set<Scope> = Set(Scope.allCases), allowedIPs: IPAllowList, createdAtMillis: Int64,
+        expiresAtMillis: Int64? = nil, revokedAtMillis: Int64? = nil, retiresAtMillis: Int64? = nil
+    ) {
+        self.digest = digest
+        self.account = account
+        self.integration = integration
+        self.namespace = namespace
+        self.environment = environment
+        self.userID = userID
+        self.projectID = projectID
+        self.tier = tier
+        self.sector = sector
+        self.useCase = useCase
+        self.scopes = scopes
+        self.allowedIPs = allowedIPs
+        self.createdAtMillis = createdAtMillis
+        self.expiresAtMillis = expiresAtMillis
+        self.revokedAtMillis = revokedAtMillis
+        self.retiresAtMillis = retiresAtMillis
+    }
+
+    /// `active`, `revoked`, `expired` or `rotated` (grace over) at `now`.
+    public func status(at now: Int64) -> String {
+        if revokedAtMillis != nil { return "revoked" }
+        if let retires = retiresAtMillis, now >= retires { return "rotated" }
+        if let expires = expiresAtMillis, now >= expires { return "expired" }
+        return "active"
+    }
+
+    /// The record as a flat string map; absent optionals are left out. O(fields).
+    public var fields: [String: String] {
+        var out: [String: String] = [
+            "digest": digest, "account": account, "integration": integration, "namespace": namespace,
+            "environment": environment, "user_id": userID, "project_id": projectID, "tier": tier.rawValue,
+            "scopes": scopes.sorted().map(\.rawValue).joined(separator: " "),
+            "allowed_ips": allowedIPs.entries.joined(separator: " "),
+            "created_at": String(createdAtMillis),
+        ]
+        out["sector"] = sector
+        out["use_case"] = useCase
+        out["expires_at"] = expiresAtMillis.map { String($0) }
+        out["revoked_at"] = revokedAtMillis.map { String($0) }
+        out["retires_at"] = retiresAtMillis.map { String($0) }
+        return out
+    }
+
+    /// Reads a record back from `fields`; nil when a required field is missing or malformed
+    /// (a damaged record is treated as unknown, never as a wildcard).
+    public init?(fields: [String: String]) {
+        guard let digest = fields["digest"], let account = fields["account"], let integration = fields["integration"],
+            let namespace = fields["namespace"], let environment = fields["environment"],
+            let userID = fields["user_id"], let projectID = fields["project_id"],
+            let tier = fields["tier"].flatMap(PlanTier.init(rawValue:)),
+            let created = fields["created_at"].flatMap({ Int64($0) })
+        else { return nil }
+        var scopes = Set<Scope>()
+        for name in (fields["scopes"] ?? "").split(separator: " ") {
+            guard let scope = Scope(rawValue: String(name)) else { return nil }
+            scopes.insert(scope)
+        }
+        guard let allowed = try? IPAllowList((fields["allowed_ips"] ?? "").split(separator: " ").map(String.init)) else {
+            return nil
+        }
+        self.init(
+            digest: digest, account: account, integration: integration, namespace: namespace, environment: environment,
+            userID: userID, projectID: projectID, tier: tier, sector: fields["sector"], useCase: fields["use_case"],
+            scopes: scopes, allowedIPs: allowed, createdAtMillis: created,
+            expiresAtMillis: fields["expires_at"].flatMap { Int64($0) },
+            revokedAtMillis: fields["revoked_at"].flatMap { Int64($0) },
+            retiresAtMillis: fields["retires_at"].flatMap { Int64($0) }
+        )
+    }
+}

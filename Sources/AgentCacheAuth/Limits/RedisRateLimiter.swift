@@ -1,0 +1,64 @@
+import AgentCacheRedis
+import Logging
+import NIOConcurrencyHelpers
+
+/// GCRA through Redis: one atomic Lua script per request on `ac:rate:<key>`, using Redis's
+/// own `TIME`, so every node shares one bucket and node clocks do not matter. When Redis
+/// fails the request is decided by the in-process `fallback` (fail open to per-node limits,
+/// never to no limit).
+public final class RedisRateLimiter: RateLimiting {
+    /// The client used for every command.
+    public let client: RedisClient
+    /// Decides while Redis is unreachable.
+    public let fallback: GCRALimiter
+    private let logger: Logger
+    private let warned = NIOLockedValueBox(false)
+
+    /// KEYS[1] arrival time (µs); ARGV emission interval, tolerance (µs).
+    /// Returns {allowed, ahead, excess} in µs.
+    static let script = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local emission = tonumber(ARGV[1])
+        local tolerance = tonumber(ARGV[2])
+        local arrival = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+        if arrival < now then arrival = now end
+        local nextArrival = arrival + emission
+        if nextArrival - now > tolerance then
+            return {0, arrival - now, nextArrival - now - tolerance}
+        end
+        redis.call('SET', KEYS[1], string.format('%d', nextArrival), 'PX', math.floor(tolerance / 1000) + 1000)
+        return {1, nextArrival - now, 0}
+        """
+
+    /// Wraps `client`, falling back to `fallback`.
+    public init(client: RedisClient, fallback: GCRALimiter = GCRALimiter(), logger: Logger = Logger(label: "agentcache.ratelimit")) {
+        self.client = client
+        self.fallback = fallback
+        self.logger = logger
+    }
+
+    public func acquire(key: String, ratePerSecond: Int) async -> RateDecision {
+        let rate = max(1, ratePerSecond)
+        let emission = Int64(1_000_000 / rate)
+        let tolerance = emission * Int64(rate)
+        let reply = try? await client.execute([
+            "EVAL", .string(Self.script), 1, .string(RedisKeys.prefix + "rate:" + key),
+            RedisArgument(emission), RedisArgument(tolerance),
+        ])
+        guard case .array(let values)? = reply, values.count == 3,
+            let allowed = values[0].integer, let ahead = values[1].integer, let excess = values[2].integer
+        else {
+            let alreadyWarned = warned.withLockedValue { warned in
+                defer { warned = true }
+                return warned
+            }
+            if !alreadyWarned {
+                logger.warning("redis rate limiter unavailable; limiting per node until it is back")
+            }
+            return fallback.acquireNow(key: key, ratePerSecond: rate)
+        }
+        warned.withLockedValue { $0 = false }
+        return .gcra(allowed: allowed == 1, limit: rate, emission: emission, tolerance: tolerance, ahead: ahead, excess: excess)
+    }
+}

@@ -1,0 +1,61 @@
+import AgentCacheAuth
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite("GCRALimiter and ConcurrencyLimiter")
+struct GCRALimiterTests {
+    /// A limiter on a clock the test moves.
+    static func limiter() -> (GCRALimiter, NIOLockedValueBox<Int64>) {
+        let now = NIOLockedValueBox<Int64>(1_000_000_000)
+        return (GCRALimiter(nowMicros: { now.withLockedValue { $0 } }), now)
+    }
+
+    @Test("a full bucket admits the burst (= rate), then one request per emission interval")
+    func burstThenRate() {
+        let (limiter, now) = Self.limiter()
+        let admitted = (0..<15).filter { _ in limiter.acquireNow(key: "k", ratePerSecond: 10).allowed }.count
+        #expect(admitted == 10)
+        let refused = limiter.acquireNow(key: "k", ratePerSecond: 10)
+        #expect(!refused.allowed)
+        #expect(refused.retryAfterSeconds == 1)
+        #expect(refused.remaining == 0)
+        now.withLockedValue { $0 += 100_000 }
+        #expect(limiter.acquireNow(key: "k", ratePerSecond: 10).allowed)
+        #expect(!limiter.acquireNow(key: "k", ratePerSecond: 10).allowed)
+        now.withLockedValue { $0 += 1_000_000 }
+        let refilled = limiter.acquireNow(key: "k", ratePerSecond: 10)
+        #expect(refilled.allowed)
+        #expect(refilled.remaining == 9)
+        #expect(refilled.resetSeconds == 1)
+    }
+
+    @Test("over 60 simulated seconds the admitted count is burst + rate × time")
+    func sustainedRate() {
+        let (limiter, now) = Self.limiter()
+        var admitted = 0
+        for _ in 0..<60_000 {
+            if limiter.acquireNow(key: "k", ratePerSecond: 100).allowed { admitted += 1 }
+            now.withLockedValue { $0 += 1_000 }
+        }
+        #expect(admitted >= 6_000 && admitted <= 6_101)
+    }
+
+    @Test("keys have separate buckets")
+    func separateKeys() {
+        let (limiter, _) = Self.limiter()
+        for _ in 0..<10 { _ = limiter.acquireNow(key: "a", ratePerSecond: 10) }
+        #expect(!limiter.acquireNow(key: "a", ratePerSecond: 10).allowed)
+        #expect(limiter.acquireNow(key: "b", ratePerSecond: 10).allowed)
+    }
+
+    @Test("the concurrency limiter admits up to the limit and frees slots on release")
+    func concurrency() {
+        let limiter = ConcurrencyLimiter()
+        #expect((0..<100).allSatisfy { _ in limiter.acquire("a", limit: 100) })
+        #expect(!limiter.acquire("a", limit: 100))
+        #expect(limiter.acquire("b", limit: 100))
+        limiter.release("a")
+        #expect(limiter.acquire("a", limit: 100))
+        #expect(limiter.current("a") == 100)
+    }
+}

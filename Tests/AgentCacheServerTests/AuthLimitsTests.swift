@@ -1,0 +1,107 @@
+import AgentCacheAuth
+import AgentCacheCore
+import AgentCacheServer
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Tier limits (SPEC §5) through the real HTTP stack: rate, quota, TTL cap, namespace count.
+@Suite("API keys: tier limits")
+struct AuthLimitsTests {
+    @Test("a free key bursting 40 requests gets 429 RATE_LIMIT_EXCEEDED with Retry-After; sustained admitted rate within 10 % of 10/s")
+    func freeTierRateLimit() async throws {
+        try await withAuthServer { api in
+            let key = try await api.provisionKey(tier: "free")
+            let headers = keyHeaders(key)
+            // The burst: 40 requests at once, a bucket of 10.
+            let start = ContinuousClock.now
+            let burst = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for _ in 0..<40 { group.addTask { try await api.check(Body.chat(), headers: headers) } }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            let refused = burst.filter { $0.status == .tooManyRequests }
+            #expect(refused.count >= 25, "admitted \(40 - refused.count) of 40")
+            let sample = try #require(refused.first)
+            try expectError(sample, .tooManyRequests, "RATE_LIMIT_EXCEEDED")
+            let retryAfter = try #require(sample.headers[.retryAfter].flatMap { Int($0) })
+            #expect(retryAfter >= 1)
+            #expect(sample.headers[HTTPField.Name("X-RateLimit-Limit")!] == "10")
+            #expect(sample.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "0")
+
+            // Sustained: eight clients keep driving it until ~3 s after the burst began. A GCRA
+            // admits at most burst + rate × T over any window T, and exactly that when it is kept
+            // saturated; T is measured by the client from the first request sent to the last
+            // answer received, which contains every decision the server made.
+            let sustained = try await withThrowingTaskGroup(of: (admitted: Int, refused: Int).self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var admitted = 0
+                        var refused = 0
+                        while ContinuousClock.now - start < .seconds(3) {
+                            let reply = try await api.check(Body.chat(), headers: headers)
+                            if reply.status == .ok { admitted += 1 } else if reply.status == .tooManyRequests { refused += 1 }
+                        }
+                        return (admitted, refused)
+                    }
+                }
+                return try await group.reduce(into: (admitted: 0, refused: 0)) { $0.admitted += $1.admitted; $0.refused += $1.refused }
+            }
+            let window = ContinuousClock.now - start
+            let elapsed = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
+            let admitted = 40 - refused.count + sustained.admitted
+            let rate = Double(admitted - 10) / elapsed
+            print("free tier: \(admitted) admitted (burst 10) in \(elapsed) s = \(rate)/s after the burst (limit 10/s); \(sustained.refused) refused while sustained")
+            #expect(sustained.refused > 0)
+            // Never above the limit (+10 %), however fast the clients are.
+            #expect(rate <= 11, "\(admitted) admitted in \(elapsed) s = \(rate)/s")
+            // Not below it (-10 %) either, when the clients kept it saturated (on a machine busy
+            // with other tests they may not: then fewer requests were offered than allowed).
+            if sustained.refused >= sustained.admitted {
+                #expect(rate >= 9, "\(admitted) admitted in \(elapsed) s = \(rate)/s")
+            }
+        }
+    }
+
+    @Test("the monthly quota answers 429 QUOTA_EXCEEDED once used up")
+    func quota() async throws {
+        let clock = ManualClock(millis: testEpochMillis)
+        try await withAuthServer(clock: clock) { api in
+            let key = try await api.provisionKey(tier: "free")
+            let month = KeyAuthority.month(of: clock.nowMillis())
+            _ = try await api.authority.store.addUsage(account: APIKey.digest(of: key), month: month, delta: 9_999)
+            #expect(try await api.get(Body.chat(), headers: keyHeaders(key)).status == .ok)
+            let refused = try await api.get(Body.chat(), headers: keyHeaders(key))
+            try expectError(refused, .tooManyRequests, "QUOTA_EXCEEDED")
+            #expect(refused.headers[HTTPField.Name("X-RateLimit-Limit")!] == "10")
+            let usage = try #require(try await api.keyInfo(key)["usage"] as? [String: Any])
+            #expect(usage["requests"] as? Int == 10_000)
+            #expect(usage["remaining"] as? Int == 0)
+        }
+    }
+
+    @Test("a TTL above the tier's maximum is clamped and the answer says the TTL used")
+    func ttlClamp() async throws {
+        try await withAuthServer { api in
+            let free = try await api.provisionKey(project: "f", tier: "free")
+            let asked = Body.set(response: "1", #""ttl":2592000"#)
+            #expect(try await api.set(asked, headers: keyHeaders(free)).object()["ttl"] as? Int == 604_800)
+            let pro = try await api.provisionKey(project: "p", tier: "pro")
+            let long = Body.set(response: "1", #""ttl":31536000"#)
+            #expect(try await api.set(long, headers: keyHeaders(pro)).object()["ttl"] as? Int == 7_776_000)
+            let enterprise = try await api.provisionKey(project: "e", tier: "enterprise")
+            #expect(try await api.set(asked, headers: keyHeaders(enterprise)).object()["ttl"] as? Int == 2_592_000)
+        }
+    }
+
+    @Test("a free key may use one namespace; a second is 403 INSUFFICIENT_PERMISSIONS naming the limit")
+    func namespaceLimit() async throws {
+        try await withAuthServer { api in
+            let key = try await api.provisionKey(tier: "free")
+            #expect(try await api.set(Body.set(response: "1", #""namespace":"one""#), headers: keyHeaders(key)).status == .ok)
+            #expect(try await api.get(Body.chat(#""namespace":"one""#), headers: keyHeaders(key)).status == .ok)
+            let second = try await api.get(Body.chat(#""namespace":"two""#), headers: keyHeaders(key))
+            try expectError(second, .forbidden, "INSUFFICIENT_PERMISSIONS")
+            #expect((try second.object()["error"] as? String)?.contains("allows 1 namespace per key") == true)
+        }
+    }
+}
