@@ -100,8 +100,10 @@ public final class EdgeCache: Sendable {
     }
 
     /// Entries whose namespace tag is 0 were stored without a namespace.
+    /// Hashes the name's UTF-8 in place: no copy on the set path.
     static func namespaceTag(_ namespace: CacheNamespace) -> UInt64 {
-        let digest = KeyHasher.hash(Array(namespace.qualified.utf8))
+        var qualified = namespace.qualified
+        let digest = qualified.withUTF8 { KeyHasher.hash(UnsafeRawBufferPointer($0)) }
         return digest.low == 0 ? 1 : digest.low
     }
 }
