@@ -3,7 +3,7 @@
 public final class EdgeCache: Sendable {
     /// How big and how striped the edge tier is.
     public struct Configuration: Sendable {
-        /// Total byte budget across all stripes (stored bytes plus per-entry overhead).
+        /// Total byte budget across all stripes (stored bytes plus per-entry overhead); 0 disables the tier.
         public var capacityBytes: Int
         /// Number of stripes; a power of two.
         public var stripes: Int
@@ -19,8 +19,9 @@ public final class EdgeCache: Sendable {
             if stripes < 1 || stripes > 4096 || stripes & (stripes - 1) != 0 {
                 return "stripes must be a power of two between 1 and 4096, got \(stripes)"
             }
-            if capacityBytes < stripes * 1024 {
-                return "edge capacity \(capacityBytes) bytes is too small for \(stripes) stripes (need at least \(stripes * 1024))"
+            // 0 turns the edge tier off (every entry is refused): for Redis-only nodes and measurements.
+            if capacityBytes != 0 && capacityBytes < stripes * 1024 {
+                return "edge capacity \(capacityBytes) bytes is too small for \(stripes) stripes (need at least \(stripes * 1024), or 0 to disable the edge tier)"
             }
             return nil
         }

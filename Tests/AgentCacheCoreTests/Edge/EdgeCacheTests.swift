@@ -145,4 +145,12 @@ struct EdgeCacheTests {
         #expect(EdgeCache.Configuration(capacityBytes: 100, stripes: 16).problem != nil)
         #expect(EdgeCache.Configuration().problem == nil)
     }
+
+    @Test("a zero byte budget disables the edge tier: every entry is refused")
+    func zeroBudgetDisables() {
+        let edge = EdgeCache(configuration: .init(capacityBytes: 0, stripes: 1))
+        #expect(!edge.set(EdgeFixtures.key(1), entry: EdgeFixtures.entry(size: 1, now: now), namespace: nil, now: now))
+        #expect(edge.get(EdgeFixtures.key(1), now: now) == nil)
+        #expect(edge.statistics().entries == 0)
+    }
 }
