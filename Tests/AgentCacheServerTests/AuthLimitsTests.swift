@@ -52,13 +52,13 @@ struct AuthLimitsTests {
             let rate = Double(admitted - 10) / elapsed
             print("free tier: \(admitted) admitted (burst 10) in \(elapsed) s = \(rate)/s after the burst (limit 10/s); \(sustained.refused) refused while sustained")
             #expect(sustained.refused > 0)
+            // Refusals are counted on /metrics, without tenant labels.
+            #expect(try await api.metrics().value(of: "agentcache_rate_limited_total", labels: [:]) ?? 0 >= Double(refused.count + sustained.refused))
             // Never above the limit (+10 %), however fast the clients are.
             #expect(rate <= 11, "\(admitted) admitted in \(elapsed) s = \(rate)/s")
-            // Not below it (-10 %) either, when the clients kept it saturated (on a machine busy
-            // with other tests they may not: then fewer requests were offered than allowed).
-            if sustained.refused >= sustained.admitted {
-                #expect(rate >= 9, "\(admitted) admitted in \(elapsed) s = \(rate)/s")
-            }
+            // The lower bound depends on how fast this machine lets the clients offer requests while
+            // other tests run, so it is not asserted here: the exact admitted rate (burst + rate × T,
+            // within 10 %) is pinned with simulated time in GCRALimiterTests.freeTierBurstThenRate.
         }
     }
 

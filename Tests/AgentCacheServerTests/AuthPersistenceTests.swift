@@ -52,6 +52,25 @@ struct AuthPersistenceTests {
         }
     }
 
+    @Test("with Redis down, a key this node has never seen gets 503 SERVICE_UNAVAILABLE with Retry-After, and a known key keeps working")
+    func keyStoreDownIsRetryable() async throws {
+        try await withRedisServer { redis in
+            let url = redis.url
+            try await withAuthServer(configure: { configuration in
+                configuration.redis = RedisClientConfiguration(url: url, connectTimeout: .milliseconds(100), commandTimeout: .milliseconds(100))
+            }) { api in
+                let known = try await api.provisionKey()
+                #expect(try await api.get(Body.chat(), headers: keyHeaders(known)).status == .ok)
+                await redis.kill9()
+                let unseen = APIKey.generate(integration: "acme").text
+                let refused = try await api.get(Body.chat(), headers: keyHeaders(unseen))
+                try expectError(refused, .serviceUnavailable, "SERVICE_UNAVAILABLE")
+                #expect(refused.headers[.retryAfter] == "1")
+                #expect(try await api.get(Body.chat(), headers: keyHeaders(known)).status == .ok)
+            }
+        }
+    }
+
     @Test("a damaged keys.json stops the server from starting with a one-line reason")
     func damagedFileRefused() async throws {
         let directory = temporaryDataDirectory()

@@ -120,6 +120,7 @@ public final class RedisKeyStore: KeyStore {
     }
 
     private static func unavailable(_ error: RedisError) -> CacheError {
-        CacheError(.internalError, "key store (redis) unavailable: \(error.description)")
+        // Not the caller's fault and not a bug: the key may be valid, so say "retry", not "denied".
+        CacheError(.serviceUnavailable, "key store (redis) unavailable: \(error.description)", responseHeaders: ["Retry-After": "1"])
     }
 }

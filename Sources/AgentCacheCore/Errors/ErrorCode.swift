@@ -10,5 +10,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case notFound = "NOT_FOUND"
     case originUnavailable = "ORIGIN_UNAVAILABLE"
+    /// A dependency the answer needs (the key store) cannot be reached; retry shortly.
+    case serviceUnavailable = "SERVICE_UNAVAILABLE"
     case internalError = "INTERNAL_ERROR"
 }

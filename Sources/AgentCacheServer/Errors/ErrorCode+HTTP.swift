@@ -12,6 +12,7 @@ extension CacheError {
         case .payloadTooLarge: .contentTooLarge
         case .notFound: .notFound
         case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
+        case .serviceUnavailable: .serviceUnavailable
         case .internalError: .internalServerError
         }
     }

@@ -14,6 +14,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let cacheError = Self.cacheError(for: error)
             if cacheError.code == .internalError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            } else if cacheError.code == .serviceUnavailable {
+                context.logger.warning("request refused: dependency unavailable", metadata: ["error": "\(cacheError.message)"])
             }
             return Self.response(for: cacheError, allocator: ByteBufferAllocator())
         }

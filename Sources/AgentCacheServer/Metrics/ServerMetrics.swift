@@ -35,6 +35,7 @@ public final class ServerMetrics: Sendable {
     private let redisCircuit: [CircuitBreaker.State: CoreMetrics.Gauge]
     private let redisLatency: CoreMetrics.Timer
 
+    private let rateLimited: CoreMetrics.Counter
     private let requestMetrics = NIOLockedValueBox<[RequestMetricsKey: RequestMetrics]>([:])
 
     /// Makes the metrics on a fresh registry.
@@ -82,6 +83,7 @@ public final class ServerMetrics: Sendable {
         }
         redisCircuit = circuit
         redisLatency = CoreMetrics.Timer(label: "agentcache_redis_command_duration_seconds", factory: factory)
+        rateLimited = CoreMetrics.Counter(label: "agentcache_rate_limited_total", factory: factory)
     }
 
     /// Records one Redis round trip's latency (the client's latency observer).
@@ -128,6 +130,8 @@ public final class ServerMetrics: Sendable {
         }
         metrics.count.increment()
         metrics.duration.recordNanoseconds(nanoseconds)
+        // 429 is only ever a rate, concurrency or quota refusal (SPEC §5).
+        if status == 429 { rateLimited.increment() }
     }
 
     /// Copies the edge tier's figures into the gauges and counters; called on each scrape.

@@ -40,6 +40,21 @@ struct GCRALimiterTests {
         #expect(admitted >= 6_000 && admitted <= 6_101)
     }
 
+    @Test("free tier: a burst of 40 admits 10, then the admitted rate over 3 s stays within 10 % of 10/s")
+    func freeTierBurstThenRate() {
+        let (limiter, now) = Self.limiter()
+        let burst = (0..<40).filter { _ in limiter.acquireNow(key: "free", ratePerSecond: 10).allowed }.count
+        #expect(burst == 10)
+        // Eight clients each offering a request every 10 ms for 3 s: far more than the limit.
+        var admitted = 0
+        for _ in 0..<300 {
+            now.withLockedValue { $0 += 10_000 }
+            for _ in 0..<8 where limiter.acquireNow(key: "free", ratePerSecond: 10).allowed { admitted += 1 }
+        }
+        let rate = Double(admitted) / 3
+        #expect(rate >= 9 && rate <= 11, "admitted \(admitted) in 3 s = \(rate)/s")
+    }
+
     @Test("keys have separate buckets")
     func separateKeys() {
         let (limiter, _) = Self.limiter()
