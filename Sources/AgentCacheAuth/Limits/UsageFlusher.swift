@@ -1,3 +1,4 @@
+import AgentCacheCore
 import Logging
 import ServiceLifecycle
 
@@ -15,16 +16,7 @@ public struct UsageFlusher: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await Task.sleep(for: interval)
-                }
-            } catch {
-                break
-            }
-            await ledger.flush()
-        }
+        await runPeriodically(every: interval) { await ledger.flush() }
         await ledger.flush()
     }
 }

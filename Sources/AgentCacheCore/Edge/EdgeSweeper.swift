@@ -27,14 +27,7 @@ public struct EdgeSweeper: Service {
 
     /// Runs until graceful shutdown or cancellation.
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await Task.sleep(for: interval)
-                }
-            } catch {
-                break
-            }
+        await runPeriodically(every: interval) {
             let reclaimed = edge.sweep(maxSlotsPerShard: slotsPerTick, now: clock.nowMillis())
             if reclaimed > 0 {
                 logger.trace("swept expired entries", metadata: ["reclaimed": "\(reclaimed)"])
