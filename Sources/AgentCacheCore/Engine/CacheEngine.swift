@@ -31,14 +31,19 @@ public final class CacheEngine: Sendable {
 
     /// A hit: the decoded value, its entry and the tier that answered.
     public struct Hit: Sendable {
+        /// The decoded value (JSON bytes).
         public var value: [UInt8]
+        /// The entry as the answering tier held it.
         public var entry: CacheEntry
+        /// Which tier answered.
         public var tier: TierName
     }
 
     /// What a `set` stored.
     public struct Stored: Sendable {
+        /// The key it was stored under.
         public var key: CacheKey
+        /// What was stored, with its lifetime.
         public var entry: CacheEntry
         /// The TTL used, in seconds (after defaulting and clamping).
         public var ttlSeconds: Double

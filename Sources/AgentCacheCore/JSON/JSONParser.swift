@@ -1,7 +1,9 @@
 /// A top-level object member with the byte range its value occupied in the input, so callers can
 /// keep a value's original bytes without re-serialising it.
 public struct JSONSpannedMember: Sendable {
+    /// The member's name.
     public var key: String
+    /// The member's value.
     public var value: JSONValue
     /// Offsets into the parsed bytes, from the value's first byte to just past its last
     /// (surrounding whitespace excluded).

@@ -14,7 +14,9 @@ public enum JSONValue: Sendable {
 
 /// One `"key": value` pair of a JSON object, in the order it appeared in the input.
 public struct JSONMember: Sendable {
+    /// The member's name.
     public var key: String
+    /// The member's value.
     public var value: JSONValue
 
     /// Creates a member; O(1).

@@ -33,7 +33,9 @@ public struct KeyMaterial: Sendable {
 
     /// One field as written: its tag and where its value bytes sit in `bytes`.
     public struct FieldSpan: Sendable {
+        /// Which field.
         public var field: Field
+        /// Where its value bytes are in `bytes`.
         public var range: Range<Int>
     }
 

@@ -11,10 +11,12 @@ public protocol GenerationStore: Sendable {
 }
 
 extension NamespaceGenerations: GenerationStore {
+    /// The in-process generation: one lock and a dictionary lookup, never suspends.
     public func generation(of namespace: CacheNamespace) async -> UInt64 {
         current(namespace)
     }
 
+    /// Advances the in-process generation; this node only.
     public func advance(_ namespace: CacheNamespace) async -> UInt64 {
         advanceNow(namespace)
     }

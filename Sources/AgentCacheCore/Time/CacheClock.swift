@@ -14,8 +14,10 @@ public protocol CacheClock: Sendable {
 
 /// The system's real-time clock: one `clock_gettime` call, no allocation.
 public struct SystemClock: CacheClock {
+    /// The real-time clock.
     public init() {}
 
+    /// `clock_gettime(CLOCK_REALTIME)` in milliseconds.
     public func nowMillis() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
@@ -32,6 +34,7 @@ public final class ManualClock: CacheClock {
         now = NIOLockedValueBox(millis)
     }
 
+    /// Where the clock was last set.
     public func nowMillis() -> Int64 { now.withLockedValue { $0 } }
 
     /// Moves the clock forward by `millis`.
