@@ -51,7 +51,8 @@ struct AuthLimitsTests {
             let admitted = 40 - refused.count + sustained.admitted
             let rate = Double(admitted - 10) / elapsed
             print("free tier: \(admitted) admitted (burst 10) in \(elapsed) s = \(rate)/s after the burst (limit 10/s); \(sustained.refused) refused while sustained")
-            #expect(sustained.refused > 0)
+            // Whether the sustained phase saw refusals depends on how fast this machine lets the
+            // clients offer requests (a loaded CI box may offer fewer than 10/s), so it is not asserted.
             // Refusals are counted on /metrics, without tenant labels.
             #expect(try await api.metrics().value(of: "agentcache_rate_limited_total", labels: [:]) ?? 0 >= Double(refused.count + sustained.refused))
             // Never above the limit (+10 %), however fast the clients are.
