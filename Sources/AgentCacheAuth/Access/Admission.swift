@@ -7,8 +7,8 @@ public struct Admission: Sendable {
     public var limits: TierLimits { record.tier.limits }
     /// The rate decision that admitted the request.
     public let rate: RateDecision
-    /// Whether a concurrency slot was taken (and must be released).
-    let holdsSlot: Bool
+    /// The concurrency slot taken, which `finish` releases; nil for tiers without the limit.
+    let slot: ConcurrencySlot?
 
     /// `X-RateLimit-Limit`, `-Remaining`, `-Reset` for this request.
     public var headers: [String: String] { KeyAuthority.rateHeaders(rate) }

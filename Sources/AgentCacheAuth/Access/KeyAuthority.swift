@@ -15,8 +15,8 @@ public final class KeyAuthority: Sendable {
     public let store: any KeyStore
     /// Monthly counts and namespaces.
     public let ledger: UsageLedger
-    /// Requests in flight per account.
-    public let concurrency = ConcurrencyLimiter()
+    /// Requests in flight per account (in process, or shared through Redis).
+    public let concurrency: any ConcurrencyLimiting
     /// How long a rotated key keeps working, in seconds.
     public let rotationGraceSeconds: Double
     private let limiter: any RateLimiting
@@ -31,10 +31,12 @@ public final class KeyAuthority: Sendable {
     /// Default rotation grace: 24 hours, as seed 000 suggests retiring an old key after 24 h.
     public static let defaultRotationGraceSeconds: Double = 86_400
 
-    /// Decides with `store`, `limiter` and wall-clock `clock` (expiry, grace, months).
+    /// Decides with `store`, `limiter`, `concurrency` and wall-clock `clock` (expiry, grace,
+    /// months).
     public init(
         store: any KeyStore,
         limiter: any RateLimiting,
+        concurrency: any ConcurrencyLimiting = ConcurrencyLimiter(),
         clock: any CacheClock = SystemClock(),
         rotationGraceSeconds: Double = defaultRotationGraceSeconds,
         logger: Logger = Logger(label: "agentcache.auth")
@@ -42,6 +44,7 @@ public final class KeyAuthority: Sendable {
         self.store = store
         self.ledger = UsageLedger(store: store)
         self.limiter = limiter
+        self.concurrency = concurrency
         self.clock = clock
         self.rotationGraceSeconds = rotationGraceSeconds
         self.logger = logger
@@ -81,8 +84,9 @@ public final class KeyAuthority: Sendable {
     /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS`
     /// (IP not allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the
     /// rate-limit headers (and `Retry-After` when waiting helps). Pair with `finish`.
-    /// Cost: one limiter decision, a ledger lock; one store read the first time an account is
-    /// seen in a month.
+    /// Cost: one limiter decision, a ledger lock, one concurrency acquire for tiers with a
+    /// concurrency limit (a Redis round trip when shared); one store read the first time an
+    /// account is seen in a month.
     public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) async throws(CacheError) -> Admission {
         let limits = record.tier.limits
         let rate = await limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond)
@@ -121,9 +125,10 @@ public final class KeyAuthority: Sendable {
                 responseHeaders: headers
             )
         }
-        var holdsSlot = false
+        var slot: ConcurrencySlot?
         if let concurrent = limits.concurrentRequests {
-            guard concurrency.acquire(record.account, limit: concurrent) else {
+            slot = await concurrency.acquire(record.account, limit: concurrent)
+            guard slot != nil else {
                 headers["Retry-After"] = "1"
                 throw CacheError(
                     .rateLimitExceeded,
@@ -131,14 +136,14 @@ public final class KeyAuthority: Sendable {
                     responseHeaders: headers
                 )
             }
-            holdsSlot = true
         }
-        return Admission(record: record, rate: rate, holdsSlot: holdsSlot)
+        return Admission(record: record, rate: rate, slot: slot)
     }
 
-    /// Releases what `admit` took (the concurrency slot).
-    public func finish(_ admission: Admission) {
-        if admission.holdsSlot { concurrency.release(admission.record.account) }
+    /// Releases what `admit` took (the concurrency slot). Cost: nothing for tiers without a
+    /// concurrency limit; one Redis round trip when the slot is shared.
+    public func finish(_ admission: Admission) async {
+        if let slot = admission.slot { await concurrency.release(slot) }
     }
 
     /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.

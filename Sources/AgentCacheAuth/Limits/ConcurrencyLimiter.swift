@@ -1,28 +1,36 @@
 import NIOConcurrencyHelpers
 
-/// Requests in flight per account, in process (a node's own count; across nodes the
-/// per-second rate is the shared bound). O(1) under one lock.
-public final class ConcurrencyLimiter: Sendable {
+/// Requests in flight per account, in process: a node's own count, used alone without Redis
+/// and as `RedisConcurrencyLimiter`'s fallback while Redis is unreachable. O(1) under one lock.
+public final class ConcurrencyLimiter: ConcurrencyLimiting {
     private let inFlight = NIOLockedValueBox([String: Int]())
 
     /// An empty limiter.
     public init() {}
 
-    /// Takes a slot for `account` when fewer than `limit` are taken; pair with `release`.
-    public func acquire(_ account: String, limit: Int) -> Bool {
+    public func acquire(_ account: String, limit: Int) async -> ConcurrencySlot? {
+        acquireNow(account, limit: limit)
+    }
+
+    public func release(_ slot: ConcurrencySlot) async {
+        releaseNow(slot)
+    }
+
+    /// The synchronous form of `acquire`, for the Redis limiter's fallback.
+    public func acquireNow(_ account: String, limit: Int) -> ConcurrencySlot? {
         inFlight.withLockedValue { counts in
             let current = counts[account] ?? 0
-            guard current < limit else { return false }
+            guard current < limit else { return nil }
             counts[account] = current + 1
-            return true
+            return ConcurrencySlot(account: account)
         }
     }
 
-    /// Gives back a slot taken by `acquire`.
-    public func release(_ account: String) {
+    /// The synchronous form of `release`.
+    public func releaseNow(_ slot: ConcurrencySlot) {
         inFlight.withLockedValue { counts in
-            let current = (counts[account] ?? 1) - 1
-            counts[account] = current > 0 ? current : nil
+            let current = (counts[slot.account] ?? 1) - 1
+            counts[slot.account] = current > 0 ? current : nil
         }
     }
 

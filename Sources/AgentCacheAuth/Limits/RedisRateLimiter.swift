@@ -1,18 +1,15 @@
 import AgentCacheRedis
 import Logging
-import NIOConcurrencyHelpers
 
 /// GCRA through Redis: one atomic Lua script per request on `ac:rate:<key>`, using Redis's
 /// own `TIME`, so every node shares one bucket and node clocks do not matter. When Redis
 /// fails the request is decided by the in-process `fallback` (fail open to per-node limits,
 /// never to no limit).
 public final class RedisRateLimiter: RateLimiting {
-    /// The client used for every command.
-    public let client: RedisClient
+    /// Runs the script, and says when to decide in process instead.
+    public let redis: RedisFallback
     /// Decides while Redis is unreachable.
     public let fallback: GCRALimiter
-    private let logger: Logger
-    private let warned = NIOLockedValueBox(false)
 
     /// KEYS[1] arrival time (µs); ARGV emission interval, tolerance (µs).
     /// Returns {allowed, ahead, excess} in µs.
@@ -33,32 +30,24 @@ public final class RedisRateLimiter: RateLimiting {
 
     /// Wraps `client`, falling back to `fallback`.
     public init(client: RedisClient, fallback: GCRALimiter = GCRALimiter(), logger: Logger = Logger(label: "agentcache.ratelimit")) {
-        self.client = client
+        self.redis = RedisFallback(client: client, subject: "redis rate limiter", meanwhile: "limiting per node until it is back", logger: logger)
         self.fallback = fallback
-        self.logger = logger
     }
 
     public func acquire(key: String, ratePerSecond: Int) async -> RateDecision {
         let rate = max(1, ratePerSecond)
         let emission = Int64(1_000_000 / rate)
         let tolerance = emission * Int64(rate)
-        let reply = try? await client.execute([
-            "EVAL", .string(Self.script), 1, .string(RedisKeys.prefix + "rate:" + key),
-            RedisArgument(emission), RedisArgument(tolerance),
-        ])
-        guard case .array(let values)? = reply, values.count == 3,
-            let allowed = values[0].integer, let ahead = values[1].integer, let excess = values[2].integer
-        else {
-            let alreadyWarned = warned.withLockedValue { warned in
-                defer { warned = true }
-                return warned
-            }
-            if !alreadyWarned {
-                logger.warning("redis rate limiter unavailable; limiting per node until it is back")
-            }
-            return fallback.acquireNow(key: key, ratePerSecond: rate)
+        let decided = await redis.attempt { client -> RateDecision? in
+            let reply = try await client.execute([
+                "EVAL", .string(Self.script), 1, .string(RedisKeys.prefix + "rate:" + key),
+                RedisArgument(emission), RedisArgument(tolerance),
+            ])
+            guard case .array(let values) = reply, values.count == 3,
+                let allowed = values[0].integer, let ahead = values[1].integer, let excess = values[2].integer
+            else { return nil }
+            return .gcra(allowed: allowed == 1, limit: rate, emission: emission, tolerance: tolerance, ahead: ahead, excess: excess)
         }
-        warned.withLockedValue { $0 = false }
-        return .gcra(allowed: allowed == 1, limit: rate, emission: emission, tolerance: tolerance, ahead: ahead, excess: excess)
+        return decided ?? fallback.acquireNow(key: key, ratePerSecond: rate)
     }
 }

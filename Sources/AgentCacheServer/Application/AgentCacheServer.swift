@@ -85,8 +85,8 @@ public enum AgentCacheServer {
     }
 
     /// The key authority when an admin token is configured: keys in Redis when configured,
-    /// else in `<data-dir>/keys.json`; the rate limiter through Redis (falling back to the
-    /// in-process one) or in process.
+    /// else in `<data-dir>/keys.json`; the rate and concurrency limiters through Redis
+    /// (falling back to the in-process ones) or in process.
     static func makeAuthority(
         _ configuration: ServerConfiguration,
         redis: RedisParts?,
@@ -96,16 +96,20 @@ public enum AgentCacheServer {
         guard configuration.adminToken != nil else { return nil }
         let store: any KeyStore
         let limiter: any RateLimiting
+        let concurrency: any ConcurrencyLimiting
         if let redis {
             store = RedisKeyStore(client: redis.client)
             limiter = RedisRateLimiter(client: redis.client, logger: logger)
+            concurrency = RedisConcurrencyLimiter(client: redis.client, logger: logger)
         } else {
             store = try FileKeyStore(directory: configuration.dataDirectory)
             limiter = GCRALimiter()
+            concurrency = ConcurrencyLimiter()
         }
         return KeyAuthority(
             store: store,
             limiter: limiter,
+            concurrency: concurrency,
             clock: clock,
             rotationGraceSeconds: configuration.rotationGraceSeconds,
             logger: logger

@@ -33,17 +33,20 @@ public struct TenantResolver: RouterMiddleware {
         }
         let record = try await authority.authenticate(Self.credential(request))
         let admission = try await authority.admit(record, scope: scope, clientAddress: clientAddress(request, context))
-        defer { authority.finish(admission) }
         context.tenant = record.namespace
         context.admission = admission
         stats.record(tenant: record.namespace, atMillis: clock.nowMillis())
         do {
             var response = try await next(request, context)
+            // Released before answering (not in a detached task), so a client's next request
+            // never finds its previous one still counted.
+            await authority.finish(admission)
             for (name, value) in admission.headers {
                 if let field = HTTPField.Name(name) { response.headers[field] = value }
             }
             return response
         } catch {
+            await authority.finish(admission)
             var cacheError = ErrorMiddleware<Context>.cacheError(for: error)
             cacheError.responseHeaders.merge(admission.headers) { own, _ in own }
             throw cacheError

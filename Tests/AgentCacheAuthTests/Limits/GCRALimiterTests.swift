@@ -66,11 +66,12 @@ struct GCRALimiterTests {
     @Test("the concurrency limiter admits up to the limit and frees slots on release")
     func concurrency() {
         let limiter = ConcurrencyLimiter()
-        #expect((0..<100).allSatisfy { _ in limiter.acquire("a", limit: 100) })
-        #expect(!limiter.acquire("a", limit: 100))
-        #expect(limiter.acquire("b", limit: 100))
-        limiter.release("a")
-        #expect(limiter.acquire("a", limit: 100))
+        let slots = (0..<100).compactMap { _ in limiter.acquireNow("a", limit: 100) }
+        #expect(slots.count == 100)
+        #expect(limiter.acquireNow("a", limit: 100) == nil)
+        #expect(limiter.acquireNow("b", limit: 100) != nil)
+        limiter.releaseNow(slots[0])
+        #expect(limiter.acquireNow("a", limit: 100) != nil)
         #expect(limiter.current("a") == 100)
     }
 }

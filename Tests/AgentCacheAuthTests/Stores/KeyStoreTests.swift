@@ -80,8 +80,8 @@ struct KeyStoreTests {
             await redis.stop()
             let fallback = await nodeA.acquire(key: "fresh", ratePerSecond: 10)
             #expect(fallback.allowed)
-            await nodeA.client.shutdown()
-            await nodeB.client.shutdown()
+            await nodeA.redis.client.shutdown()
+            await nodeB.redis.client.shutdown()
         }
     }
 }
