@@ -54,7 +54,9 @@ public enum AgentCacheServer {
         if auth == nil {
             logger.warning("no --admin-token: running open, single-tenant mode; anyone who can reach \(configuration.host) can use the cache")
         }
-        let parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: TenantStats(), clock: clock)
+        // Shared through Redis when configured, so every node answers /api/stats alike.
+        let stats = TenantStats(shared: redis.map { RedisStatsStore(client: $0.client, logger: logger) })
+        let parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: stats, clock: clock)
         let router = buildRouter(configuration: configuration, parts: parts)
         var application = Application(
             router: router,
@@ -76,10 +78,10 @@ public enum AgentCacheServer {
         if let redis {
             application.addServices(redis.client, redis.subscriber)
         }
-        if let auth {
+        if auth != nil || redis != nil {
             // Added after the Redis client: services stop in reverse order, so the last usage
-            // flush runs after the server drained and before Redis closes.
-            application.addServices(UsageFlusher(ledger: auth.ledger))
+            // and statistics flush runs after the server drained and before Redis closes.
+            application.addServices(UsageFlusher(ledger: auth?.ledger, stats: stats))
         }
         return (application, parts)
     }

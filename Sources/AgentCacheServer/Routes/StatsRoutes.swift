@@ -25,7 +25,7 @@ struct StatsRoutes {
             throw CacheError.invalidRequest("period must be one of 1h, 24h, 7d, 30d; got '\(period)'")
         }
         let now = clock.nowMillis()
-        let totals = stats.totals(tenant: context.tenant, hours: hours, atMillis: now)
+        let totals = await stats.totals(tenant: context.tenant, hours: hours, atMillis: now)
         let lookups = totals.hits + totals.misses
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 512)
         writer.field("period", ascii: period)
