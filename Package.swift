@@ -92,6 +92,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The origin tier: S3-compatible pull-through (SigV4, object identity, SSRF guard, fetcher). No server HTTP.
+        .target(
+            name: "AgentCacheOrigin",
+            dependencies: [
+                "AgentCacheCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP layer: Hummingbird routes, errors -> HTTP, metrics.
         .target(
             name: "AgentCacheServer",
@@ -99,6 +114,7 @@ let package = Package(
                 "AgentCacheCore",
                 "AgentCacheRedis",
                 "AgentCacheAuth",
+                "AgentCacheOrigin",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,6 +132,7 @@ let package = Package(
             dependencies: [
                 "AgentCacheServer",
                 "AgentCacheCore",
+                "AgentCacheOrigin",
                 "AgentCacheRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -131,11 +148,16 @@ let package = Package(
             dependencies: ["AgentCacheCore"],
             swiftSettings: testSwiftSettings
         ),
-        // Test-only helpers shared by test targets: a real redis-server per test.
+        // Test-only helpers shared by test targets: a real redis-server or moto S3 server per test.
         .target(
             name: "AgentCacheTestSupport",
             dependencies: [
                 "AgentCacheRedis",
+                "AgentCacheOrigin",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/AgentCacheTestSupport",
@@ -144,6 +166,11 @@ let package = Package(
         .testTarget(
             name: "AgentCacheRedisTests",
             dependencies: ["AgentCacheRedis", "AgentCacheCore", "AgentCacheTestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "AgentCacheOriginTests",
+            dependencies: ["AgentCacheOrigin", "AgentCacheCore", "AgentCacheTestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -158,7 +185,9 @@ let package = Package(
                 "AgentCacheAuth",
                 "AgentCacheCore",
                 "AgentCacheRedis",
+                "AgentCacheOrigin",
                 "AgentCacheTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,4 +1,5 @@
 import AgentCacheCore
+import AgentCacheOrigin
 import AgentCacheRedis
 import AgentCacheServer
 import ArgumentParser
@@ -53,6 +54,36 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("trust-forwarded-for"), help: "Take the client IP for key allow-lists from X-Forwarded-For; only behind a proxy that sets it (env AGENTCACHE_TRUST_FORWARDED_FOR=1).")
     var trustForwardedFor = false
 
+    @Option(name: .customLong("origin-endpoint"), help: "S3-compatible origin for /api/cdn/stream, e.g. https://s3.us-east-1.lyvecloud.seagate.com (env AGENTCACHE_ORIGIN_ENDPOINT; default: origin tier off).")
+    var originEndpoint: String?
+
+    @Option(name: .customLong("origin-region"), help: "SigV4 region of the origin (env AGENTCACHE_ORIGIN_REGION, default us-east-1).")
+    var originRegion: String?
+
+    @Option(name: .customLong("origin-bucket"), help: "Bucket ?path= keys live in (env AGENTCACHE_ORIGIN_BUCKET).")
+    var originBucket: String?
+
+    @Option(name: .customLong("origin-access-key"), help: "Access key for SigV4-signed origin GETs (env AGENTCACHE_ORIGIN_ACCESS_KEY).")
+    var originAccessKey: String?
+
+    @Option(name: .customLong("origin-secret-key"), help: "Secret key for SigV4-signed origin GETs (env AGENTCACHE_ORIGIN_SECRET_KEY).")
+    var originSecretKey: String?
+
+    @Option(name: .customLong("origin-allow-host"), help: "Host ?url= may fetch from, trusted even on private addresses; repeatable (env AGENTCACHE_ORIGIN_ALLOW_HOST, comma-separated).")
+    var originAllowHosts: [String] = []
+
+    @Option(name: .customLong("origin-timeout-ms"), help: "Connect, read and total timeout of an origin fetch in milliseconds (env AGENTCACHE_ORIGIN_TIMEOUT_MS, default 10000).")
+    var originTimeoutMilliseconds: Int?
+
+    @Option(name: .customLong("origin-ttl"), help: "Seconds a fetched object is served fresh (env AGENTCACHE_ORIGIN_TTL, default 3600).")
+    var originTTL: Double?
+
+    @Option(name: .customLong("stale-if-error"), help: "Seconds past freshness a cached object is served when the origin fails (env AGENTCACHE_STALE_IF_ERROR, default 86400).")
+    var staleIfError: Double?
+
+    @Option(name: .customLong("max-object-bytes"), help: "Largest object cached; larger ones stream through, e.g. 64MiB (env AGENTCACHE_MAX_OBJECT_BYTES, default 64MiB).")
+    var maxObjectBytes: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env AGENTCACHE_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -94,6 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.allowOpen = allowOpen || environment["ALLOW_OPEN"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
         configuration.trustForwardedFor =
             trustForwardedFor || environment["TRUST_FORWARDED_FOR"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
+        try applyOrigin(environment, to: &configuration.origin)
         let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
@@ -119,8 +151,29 @@ struct ServeCommand: AsyncParsableCommand {
                 "tiers": "\(configuration.redis == nil ? "edge" : "edge,redis")",
                 "redis": "\(configuration.redis.map { "\($0.url)" } ?? "none")",
                 "api_keys": "\(configuration.adminToken == nil ? "off (open mode)" : "on")",
+                "origin": "\(configuration.origin.endpoint ?? (configuration.origin.isEnabled ? "allow-listed hosts" : "off"))",
             ]
         )
         try await application.runService()
+    }
+
+    /// The origin flags, each falling back to its `AGENTCACHE_*` variable.
+    private func applyOrigin(_ environment: EnvironmentOptions, to origin: inout OriginSettings) throws {
+        origin.endpoint = originEndpoint ?? environment["ORIGIN_ENDPOINT"]
+        origin.region = originRegion ?? environment["ORIGIN_REGION"] ?? origin.region
+        origin.bucket = originBucket ?? environment["ORIGIN_BUCKET"]
+        origin.accessKey = originAccessKey ?? environment["ORIGIN_ACCESS_KEY"]
+        origin.secretKey = originSecretKey ?? environment["ORIGIN_SECRET_KEY"]
+        origin.allowHosts = !originAllowHosts.isEmpty
+            ? originAllowHosts
+            : (environment["ORIGIN_ALLOW_HOST"] ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+        origin.timeoutMilliseconds =
+            try originTimeoutMilliseconds ?? environment.integer("ORIGIN_TIMEOUT_MS", flag: "--origin-timeout-ms") ?? origin.timeoutMilliseconds
+        origin.tier.ttlSeconds = try originTTL ?? environment.number("ORIGIN_TTL", flag: "--origin-ttl") ?? origin.tier.ttlSeconds
+        origin.tier.staleIfErrorSeconds =
+            try staleIfError ?? environment.number("STALE_IF_ERROR", flag: "--stale-if-error") ?? origin.tier.staleIfErrorSeconds
+        if let value = maxObjectBytes ?? environment["MAX_OBJECT_BYTES"] {
+            origin.tier.maxObjectBytes = try ByteCount.parse(value, flag: "--max-object-bytes")
+        }
     }
 }

@@ -9,6 +9,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case invalidRequest = "INVALID_REQUEST"
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case notFound = "NOT_FOUND"
+    /// A `Range` request starts past the end of the object (416, with `Content-Range: bytes */<length>`).
+    case rangeNotSatisfiable = "RANGE_NOT_SATISFIABLE"
     case originUnavailable = "ORIGIN_UNAVAILABLE"
     /// A dependency the answer needs (the key store) cannot be reached; retry shortly.
     case serviceUnavailable = "SERVICE_UNAVAILABLE"

@@ -1,5 +1,6 @@
 import AgentCacheAuth
 import AgentCacheCore
+import AgentCacheOrigin
 import AgentCacheRedis
 import Hummingbird
 import Logging
@@ -22,6 +23,8 @@ public enum AgentCacheServer {
         public let stats: TenantStats
         /// The clock entries, keys and statistics are timed with.
         public let clock: any CacheClock
+        /// The origin tier behind `/api/cdn/stream`; nil when unconfigured.
+        public let origin: OriginTier?
     }
 
     /// The Redis side of a server: the shared tier, shared generations and the subscriber
@@ -43,20 +46,26 @@ public enum AgentCacheServer {
         let metrics = ServerMetrics()
         let edge = EdgeCache(configuration: configuration.edge)
         let redis = configuration.redis.map { makeRedis($0, edge: edge, metrics: metrics, clock: clock, logger: logger) }
+        var engineConfiguration = configuration.engine
+        if configuration.origin.isEnabled {
+            // Stored objects carry a small record header on top of up to --max-object-bytes.
+            engineConfiguration.maxValueBytes = max(engineConfiguration.maxValueBytes, configuration.origin.tier.maxObjectBytes + (1 << 20))
+        }
         let engine = CacheEngine(
             edge: edge,
             generations: redis?.generations ?? NamespaceGenerations(),
             remoteTiers: redis.map { [$0.tier] } ?? [],
             clock: clock,
-            configuration: configuration.engine
+            configuration: engineConfiguration
         )
         let auth = try makeAuthority(configuration, redis: redis, clock: clock, logger: logger)
         if auth == nil {
             logger.warning("no --admin-token: running open, single-tenant mode; anyone who can reach \(configuration.host) can use the cache")
         }
+        let origin = makeOrigin(configuration.origin, engine: engine, metrics: metrics, clock: clock, logger: logger)
         // Shared through Redis when configured, so every node answers /api/stats alike.
         let stats = TenantStats(shared: redis.map { RedisStatsStore(client: $0.client, logger: logger) })
-        let parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: stats, clock: clock)
+        let parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: stats, clock: clock, origin: origin)
         let router = buildRouter(configuration: configuration, parts: parts)
         var application = Application(
             router: router,
@@ -78,12 +87,45 @@ public enum AgentCacheServer {
         if let redis {
             application.addServices(redis.client, redis.subscriber)
         }
+        if let origin {
+            application.addServices(origin.fetcher)
+        }
         if auth != nil || redis != nil {
             // Added after the Redis client: services stop in reverse order, so the last usage
             // and statistics flush runs after the server drained and before Redis closes.
             application.addServices(UsageFlusher(ledger: auth?.ledger, stats: stats))
         }
         return (application, parts)
+    }
+
+    /// The origin tier when an endpoint or allowed host is configured: a fetcher signing for
+    /// the endpoint when credentials are set, and an SSRF guard allowing the endpoint's host
+    /// and every `--origin-allow-host`.
+    static func makeOrigin(
+        _ settings: OriginSettings,
+        engine: CacheEngine,
+        metrics: ServerMetrics,
+        clock: any CacheClock,
+        logger: Logger
+    ) -> OriginTier? {
+        guard settings.isEnabled else { return nil }
+        var tier = settings.tier
+        // `problem` has vetted the endpoint already.
+        tier.endpoint = settings.endpoint.flatMap { try? OriginURL(absolute: $0) }
+        tier.bucket = settings.bucket
+        var fetcher = OriginFetcher.Configuration()
+        fetcher.timeout = .milliseconds(settings.timeoutMilliseconds)
+        if let accessKey = settings.accessKey, let secretKey = settings.secretKey, let endpoint = tier.endpoint {
+            fetcher.signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: settings.region)
+            fetcher.signedAuthority = endpoint.authority
+        }
+        return OriginTier(
+            configuration: tier,
+            engine: engine,
+            fetcher: OriginFetcher(configuration: fetcher, clock: clock, logger: logger),
+            guardrail: SSRFGuard(explicitHosts: settings.allowHosts, endpointHost: tier.endpoint?.host),
+            fetchObserver: { metrics.recordOriginFetch($0) }
+        )
     }
 
     /// The key authority when an admin token is configured: keys in Redis when configured,
@@ -180,6 +222,7 @@ public enum AgentCacheServer {
             maxBodyBytes: configuration.maxBodyBytes,
             clock: parts.clock
         ).register(on: router)
+        OriginRoutes(origin: parts.origin, metrics: parts.metrics, authority: parts.auth, stats: parts.stats).register(on: router)
         StatsRoutes(stats: parts.stats, authority: parts.auth, clock: parts.clock).register(on: router)
         return router
     }

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     /// Take the client address for IP allow-lists from `X-Forwarded-For` (only behind a proxy
     /// that sets it; `--trust-forwarded-for`).
     public var trustForwardedFor: Bool = false
+    /// The origin tier behind `/api/cdn/stream` (off unless an endpoint or allowed host is set).
+    public var origin: OriginSettings = .init()
     /// How often the sweeper runs, and how many slots per stripe it examines each time.
     public var sweepInterval: Duration = .milliseconds(250)
     public var sweepSlotsPerTick: Int = 1024
@@ -41,6 +43,7 @@ public struct ServerConfiguration: Sendable {
         if !(0...65535).contains(port) { return "--port must be between 0 and 65535, got \(port)" }
         if maxBodyBytes < 1024 { return "--max-body-bytes must be at least 1024, got \(maxBodyBytes)" }
         if !(engine.defaultTTLSeconds > 0) { return "--default-ttl must be a positive number of seconds" }
+        if let originProblem = origin.problem { return originProblem }
         if host.isEmpty { return "--host must not be empty" }
         if let adminToken, adminToken.utf8.count < 16 {
             return "--admin-token must be at least 16 characters (it guards key provisioning)"

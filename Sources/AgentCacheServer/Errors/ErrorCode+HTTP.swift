@@ -11,6 +11,7 @@ extension CacheError {
         case .invalidRequest: .badRequest
         case .payloadTooLarge: .contentTooLarge
         case .notFound: .notFound
+        case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
         case .serviceUnavailable: .serviceUnavailable
         case .internalError: .internalServerError

@@ -1,4 +1,5 @@
 import AgentCacheCore
+import AgentCacheOrigin
 import AgentCacheRedis
 import CoreMetrics
 import NIOConcurrencyHelpers
@@ -34,6 +35,13 @@ public final class ServerMetrics: Sendable {
     private let redisUp: CoreMetrics.Gauge
     private let redisCircuit: [CircuitBreaker.State: CoreMetrics.Gauge]
     private let redisLatency: CoreMetrics.Timer
+
+    private let originFetches: [OriginStatistics.FetchResult: MirroredCounter]
+    private let originErrors: [OriginStatistics.ErrorKind: MirroredCounter]
+    private let originCoalesced: MirroredCounter
+    private let originBytes: MirroredCounter
+    private let originStale: MirroredCounter
+    private let originFetchDuration: CoreMetrics.Timer
 
     private let rateLimited: CoreMetrics.Counter
     private let requestMetrics = NIOLockedValueBox<[RequestMetricsKey: RequestMetrics]>([:])
@@ -84,6 +92,39 @@ public final class ServerMetrics: Sendable {
         redisCircuit = circuit
         redisLatency = CoreMetrics.Timer(label: "agentcache_redis_command_duration_seconds", factory: factory)
         rateLimited = CoreMetrics.Counter(label: "agentcache_rate_limited_total", factory: factory)
+        var fetches: [OriginStatistics.FetchResult: MirroredCounter] = [:]
+        for result in OriginStatistics.FetchResult.allCases {
+            fetches[result] = MirroredCounter(
+                CoreMetrics.Counter(label: "agentcache_origin_fetches_total", dimensions: [("result", result.rawValue)], factory: factory)
+            )
+        }
+        originFetches = fetches
+        var errors: [OriginStatistics.ErrorKind: MirroredCounter] = [:]
+        for kind in OriginStatistics.ErrorKind.allCases {
+            errors[kind] = MirroredCounter(
+                CoreMetrics.Counter(label: "agentcache_origin_errors_total", dimensions: [("kind", kind.rawValue)], factory: factory)
+            )
+        }
+        originErrors = errors
+        originCoalesced = mirrored("agentcache_origin_coalesced_total")
+        originBytes = mirrored("agentcache_origin_bytes_total")
+        originStale = mirrored("agentcache_origin_stale_served_total")
+        originFetchDuration = CoreMetrics.Timer(label: "agentcache_origin_fetch_duration_seconds", factory: factory)
+    }
+
+    /// Records one origin fetch's duration (the origin tier's fetch observer).
+    public func recordOriginFetch(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        originFetchDuration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// Copies the origin tier's totals into the metrics; called on each scrape.
+    func update(origin statistics: OriginStatistics) {
+        for (result, counter) in originFetches { counter.mirror(statistics.fetches(result)) }
+        for (kind, counter) in originErrors { counter.mirror(statistics.errors(kind)) }
+        originCoalesced.mirror(statistics.coalesced)
+        originBytes.mirror(statistics.bytes)
+        originStale.mirror(statistics.staleServed)
     }
 
     /// Records one Redis round trip's latency (the client's latency observer).

@@ -141,11 +141,7 @@ struct CacheRoutes {
 
     /// The tenant namespace for `clientNamespace`, after the key's namespace limit allows it.
     private func namespace(_ clientNamespace: String?, _ context: AgentCacheRequestContext) async throws -> CacheNamespace {
-        let namespace = try CacheNamespace(tenant: context.tenant, clientNamespace: clientNamespace)
-        if let authority, let admission = context.admission {
-            try await authority.admitNamespace(namespace.name, for: admission.record)
-        }
-        return namespace
+        try await TenantNamespace.resolve(clientNamespace, context: context, authority: authority)
     }
 
     private func header(_ request: Request) -> String? {

@@ -1,4 +1,5 @@
 import AgentCacheCore
+import AgentCacheOrigin
 import AgentCacheRedis
 import HTTPTypes
 import Hummingbird
@@ -41,7 +42,14 @@ struct OperationsRoutes {
                 if let reason = redis.reason { tier.field("reason", string: reason) }
                 tier.field("circuit", ascii: redis.circuit.rawValue)
             }
-            tiers.object("origin") { tier in tier.field("status", ascii: "disabled") }
+            tiers.object("origin") { tier in
+                guard let origin = parts.origin else {
+                    tier.field("status", ascii: "disabled")
+                    return
+                }
+                tier.field("status", ascii: "ok")
+                if let endpoint = origin.configuration.endpoint { tier.field("endpoint", string: endpoint.host) }
+            }
         }
         writer.field("uptime_s", (NIODeadline.now() - startedAt).nanoseconds / 1_000_000_000)
         return .json(writer.finish(), headers: [.cacheControl: "no-store"])
@@ -51,6 +59,9 @@ struct OperationsRoutes {
         metrics.update(edge: engine.edge.statistics())
         if let redis = parts.redis {
             metrics.update(redis: redis.tier, promotions: engine.promotions)
+        }
+        if let origin = parts.origin {
+            metrics.update(origin: origin.statistics)
         }
         let text = metrics.render()
         var buffer = ByteBufferAllocator().buffer(capacity: text.count)

@@ -1,0 +1,46 @@
+import AgentCacheCore
+import AgentCacheOrigin
+
+/// The origin tier's flags (`--origin-*`, `--stale-if-error`, `--max-object-bytes`,
+/// `--origin-ttl`). The tier is on when an endpoint or at least one allowed host is set.
+public struct OriginSettings: Sendable {
+    /// `--origin-endpoint`, e.g. `https://s3.us-east-1.lyvecloud.seagate.com`.
+    public var endpoint: String?
+    /// `--origin-region` (SigV4 scope).
+    public var region: String = "us-east-1"
+    /// `--origin-bucket`, the bucket `?path=` keys live in.
+    public var bucket: String?
+    /// `--origin-access-key` / `--origin-secret-key`: sign endpoint GETs with SigV4.
+    public var accessKey: String?
+    public var secretKey: String?
+    /// `--origin-allow-host` (repeatable): hosts `?url=` may name, trusted even on private addresses.
+    public var allowHosts: [String] = []
+    /// `--origin-timeout-ms`: connect, read and total timeout of one origin fetch.
+    public var timeoutMilliseconds: Int = 10_000
+    /// Freshness, stale window, negative TTL and size cap.
+    public var tier: OriginTier.Configuration = .init()
+
+    /// Origin tier off.
+    public init() {}
+
+    /// Whether `/api/cdn/stream` can fetch anything.
+    public var isEnabled: Bool { endpoint != nil || !allowHosts.isEmpty }
+
+    /// Nil when the settings can run, else a one-line reason naming the flag.
+    public var problem: String? {
+        if let endpoint {
+            do {
+                let parsed = try OriginURL(absolute: endpoint)
+                if parsed.isPresigned || !parsed.query.isEmpty { return "--origin-endpoint must not carry a query" }
+            } catch {
+                return "--origin-endpoint: \(error.message)"
+            }
+        }
+        if (accessKey == nil) != (secretKey == nil) { return "--origin-access-key and --origin-secret-key go together" }
+        if !(1...600_000).contains(timeoutMilliseconds) { return "--origin-timeout-ms must be between 1 and 600000, got \(timeoutMilliseconds)" }
+        if !(tier.ttlSeconds > 0) { return "--origin-ttl must be a positive number of seconds" }
+        if !(tier.staleIfErrorSeconds >= 0) { return "--stale-if-error must be a non-negative number of seconds" }
+        if tier.maxObjectBytes < 0 { return "--max-object-bytes must not be negative" }
+        return nil
+    }
+}
