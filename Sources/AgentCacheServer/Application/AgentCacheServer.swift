@@ -13,7 +13,9 @@ import ServiceLifecycle
 public enum AgentCacheServer {
     /// The parts of a built server that tests and the executable may want to reach.
     public struct Parts: Sendable {
+        /// The cache engine behind every route.
         public let engine: CacheEngine
+        /// The server's metrics registry.
         public let metrics: ServerMetrics
         /// The Redis tier when `--redis-url` is set.
         public let redis: RedisParts?
@@ -30,9 +32,13 @@ public enum AgentCacheServer {
     /// The Redis side of a server: the shared tier, shared generations and the subscriber
     /// that hears other nodes' invalidations.
     public struct RedisParts: Sendable {
+        /// The pooled client every Redis command goes through.
         public let client: RedisClient
+        /// The read-through/write-through tier.
         public let tier: RedisTier
+        /// Namespace generations shared through Redis.
         public let generations: RedisGenerations
+        /// Hears other nodes' invalidations.
         public let subscriber: RedisSubscriber
     }
 

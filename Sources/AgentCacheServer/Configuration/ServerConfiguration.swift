@@ -32,6 +32,7 @@ public struct ServerConfiguration: Sendable {
     public var origin: OriginSettings = .init()
     /// How often the sweeper runs, and how many slots per stripe it examines each time.
     public var sweepInterval: Duration = .milliseconds(250)
+    /// Slots per stripe the sweeper examines per tick (bounds the lock hold time).
     public var sweepSlotsPerTick: Int = 1024
 
     /// The defaults.
