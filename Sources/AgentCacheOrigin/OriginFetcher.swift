@@ -33,7 +33,11 @@ public final class OriginFetcher: Service, Sendable {
     public struct Response: Sendable {
         /// 200, 206 or 404 (other statuses are thrown).
         public var status: Int
+        /// The object's metadata as the origin sent it.
         public var head: ObjectHead
+        /// The origin's `Content-Range` on a 206.
+        public var contentRange: String?
+        /// The unread body.
         public var body: HTTPClientResponse.Body
     }
 
@@ -79,11 +83,14 @@ public final class OriginFetcher: Service, Sendable {
         try? await client.shutdown()
     }
 
-    /// Starts `method` (GET or HEAD) of `url`; the body is left for the caller to read within
-    /// the same deadline. Cost: one pooled HTTP exchange up to the response head.
-    public func fetch(_ url: OriginURL, method: HTTPMethod = .GET) async throws(CacheError) -> Response {
+    /// Starts `method` (GET or HEAD) of `url`, forwarding `range` (a client's `Range` header)
+    /// when given; the deadline covers the exchange up to the response head, after which only
+    /// the read (idle) timeout bounds the body. Cost: one pooled HTTP exchange.
+    public func fetch(_ url: OriginURL, method: HTTPMethod = .GET, range: String? = nil) async throws(CacheError) -> Response {
         var request = HTTPClientRequest(url: url.fetchURL)
         request.method = method
+        // Not part of the SigV4 signed headers, so it can be added whether or not we sign.
+        if let range { request.headers.add(name: "Range", value: range) }
         if let signer = configuration.signer, url.authority == configuration.signedAuthority, !url.isPresigned {
             let signed = signer.signedHeaders(
                 method: method.rawValue,
@@ -110,7 +117,12 @@ public final class OriginFetcher: Service, Sendable {
         )
         switch status {
         case 200, 206, 404:
-            return Response(status: status, head: head, body: response.body)
+            return Response(
+                status: status,
+                head: head,
+                contentRange: status == 206 ? response.headers.first(name: "content-range") : nil,
+                body: response.body
+            )
         case 300..<400:
             let location = response.headers.first(name: "location") ?? "elsewhere"
             throw .invalidRequest("origin answered a redirect (\(status) to \(location)); redirects are not followed")

@@ -42,8 +42,9 @@ public final class OriginTier: Sendable {
     public enum Answer: Sendable {
         /// A whole object, with its age in seconds.
         case object(ObjectRecord, source: Source, ageSeconds: Int64)
-        /// An object too large to cache: its head and the origin's body, streamed through.
-        case passThrough(ObjectHead, HTTPClientResponse.Body)
+        /// An object too large to cache: its head and the origin's body, streamed through;
+        /// `contentRange` is set when the origin answered a forwarded `Range` with 206.
+        case passThrough(ObjectHead, HTTPClientResponse.Body, contentRange: String?)
     }
 
     /// The result of one flight: what every coalesced request gets.
@@ -92,8 +93,11 @@ public final class OriginTier: Sendable {
     }
 
     /// The object `url` names, for `namespace`: cached, fetched, stale or streamed through.
-    /// `maxTTLSeconds` is the caller's TTL ceiling (its API key tier's). Throws `CacheError`.
-    public func get(_ url: OriginURL, in namespace: CacheNamespace, maxTTLSeconds: Double? = nil) async throws -> Answer {
+    /// `maxTTLSeconds` is the caller's TTL ceiling (its API key tier's). `range` is the client's
+    /// `Range` header: cached objects are sliced by the route, but an object too large to cache
+    /// is fetched again with the range forwarded, so players can seek in large videos.
+    /// Throws `CacheError`.
+    public func get(_ url: OriginURL, in namespace: CacheNamespace, maxTTLSeconds: Double? = nil, range: String? = nil) async throws -> Answer {
         do {
             try await guardrail.check(url)
         } catch {
@@ -125,9 +129,11 @@ public final class OriginTier: Sendable {
                 if record.kind == .notFound { throw Self.notFound(url) }
                 return .object(record, source: .origin, ageSeconds: 0)
             case .tooLarge:
-                if let leaderStream { return leaderStream }
-                let response = try await fetcher.fetch(url)
-                return .passThrough(response.head, response.body)
+                // The leader's full-body stream is only useful without a range; dropping it
+                // unread makes async-http-client cancel that exchange.
+                if range == nil, let leaderStream { return leaderStream }
+                let response = try await fetcher.fetch(url, range: range)
+                return .passThrough(response.head, response.body, contentRange: response.contentRange)
             }
         } catch let error as CacheError where error.code == .originUnavailable {
             guard let stale else { throw error }
@@ -172,7 +178,7 @@ public final class OriginTier: Sendable {
         }
         guard let body else {
             statistics.record(.passThrough)
-            return (.tooLarge, .passThrough(response.head, response.body))
+            return (.tooLarge, .passThrough(response.head, response.body, contentRange: nil))
         }
         let now = engine.clock.nowMillis()
         let record: ObjectRecord

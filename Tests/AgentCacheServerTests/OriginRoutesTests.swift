@@ -206,6 +206,26 @@ import Testing
         }
     }
 
+    @Test("a Range request on an object too large to cache is forwarded: 206 with the origin's bytes and Content-Range")
+    func rangeOnPassThroughObjects() async throws {
+        let object = Self.bytes(300_000)
+        try await Self.withOrigin(["video.bin": object]) { moto, _ in
+            try await withTestServer(configure: {
+                Self.configure(&$0, endpoint: moto.endpoint)
+                $0.origin.tier.maxObjectBytes = 100_000
+            }) { api in
+                let reply = try await api.request("/api/cdn/stream?path=video.bin", headers: [.range: "bytes=1000-1999"])
+                #expect(reply.status == .partialContent)
+                #expect(reply.headers[.contentRange] == "bytes 1000-1999/300000")
+                #expect(reply.bytes == Array(object[1000...1999]))
+                let tail = try await api.request("/api/cdn/stream?path=video.bin", headers: [.range: "bytes=-500"])
+                #expect(tail.status == .partialContent)
+                #expect(tail.bytes == Array(object.suffix(500)))
+                #expect(try await api.edgeEntries() == 0)
+            }
+        }
+    }
+
     @Test func loopbackIsRefusedUnlessExplicitlyAllowListed() async throws {
         try await withOriginProxy(.answer) { target in
             try await withTestServer(configure: {

@@ -28,18 +28,28 @@ struct OriginRoutes {
         let parameters = request.uri.queryParameters
         let url = try origin.target(url: parameters["url"].map(String.init), path: parameters["path"].map(String.init))
         let namespace = try await TenantNamespace.resolve(request.headers[.xCacheNamespace], context: context, authority: authority)
-        let answer = try await origin.get(url, in: namespace, maxTTLSeconds: context.admission?.limits.maxTTLSeconds)
+        let answer = try await origin.get(
+            url,
+            in: namespace,
+            maxTTLSeconds: context.admission?.limits.maxTTLSeconds,
+            range: request.method == .head ? nil : request.headers[.range]
+        )
         let isHead = request.method == .head
         switch answer {
         case .object(let record, let source, let age):
             recordLookup(source, tenant: context.tenant, clock: origin.engine.clock)
             return try objectResponse(record, source: source, age: age, request: request, isHead: isHead)
-        case .passThrough(let head, let body):
+        case .passThrough(let head, let body, let contentRange):
             recordLookup(.origin, tenant: context.tenant, clock: origin.engine.clock)
             var headers = Self.headers(head)
             headers[.xCache] = "MISS"
             if let length = head.contentLength { headers[.contentLength] = String(length) }
-            return Response(status: .ok, headers: headers, body: isHead ? ResponseBody() : ResponseBody(asyncSequence: body))
+            if let contentRange { headers[.contentRange] = contentRange }
+            return Response(
+                status: contentRange == nil ? .ok : .partialContent,
+                headers: headers,
+                body: isHead ? ResponseBody() : ResponseBody(asyncSequence: body)
+            )
         }
     }
 
