@@ -25,7 +25,9 @@ struct RedisTierTests {
             #expect(RedisKeys.entry(key, namespace: namespace, generation: 7) == redisKey)
             #expect(try await client.execute(["EXISTS", redisKey]) == .integer(1))
             let ttl = try await client.execute(["PTTL", redisKey]).integer ?? -1
-            #expect(ttl > 59_000 && ttl <= 60_000)
+            // PX carries the entry's remaining lifetime (60 s), not a default; the lower bound
+            // leaves room for a slow machine between the SET and this PTTL.
+            #expect(ttl > 50_000 && ttl <= 60_000)
             #expect(tier.statistics.hits == 1 && tier.statistics.sets == 1)
             await client.shutdown()
         }
