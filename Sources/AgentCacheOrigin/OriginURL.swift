@@ -133,7 +133,7 @@ public struct OriginURL: Sendable {
         var bytes = text.utf8.makeIterator()
         while let byte = bytes.next() {
             if byte == UInt8(ascii: "%") {
-                guard let high = bytes.next().flatMap(hexValue), let low = bytes.next().flatMap(hexValue) else {
+                guard let high = bytes.next().flatMap(Hex.digitValue), let low = bytes.next().flatMap(Hex.digitValue) else {
                     throw invalid("origin URL has a malformed percent escape")
                 }
                 out.append(high << 4 | low)
@@ -147,14 +147,6 @@ public struct OriginURL: Sendable {
         return decoded
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 
     private static func invalid(_ message: String) -> CacheError { .invalidRequest(message) }
 }

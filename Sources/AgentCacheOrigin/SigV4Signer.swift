@@ -1,3 +1,4 @@
+import AgentCacheCore
 import Crypto
 
 /// AWS Signature Version 4 for S3 `GET`/`HEAD` (and, for tests and tools, any method):
@@ -86,21 +87,9 @@ public struct SigV4Signer: Sendable {
 
     /// `yyyyMMdd'T'HHmmss'Z'` of a Unix time in milliseconds.
     public static func amzDate(epochMillis: Int64) -> String {
-        let seconds = epochMillis / 1000
-        let days = seconds / 86_400
-        let secondOfDay = seconds % 86_400
-        // Civil-from-days (H. Hinnant), so no Foundation date formatter is needed.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)\(two(month))\(two(day))T\(two(secondOfDay / 3600))\(two(secondOfDay / 60 % 60))\(two(secondOfDay % 60))Z"
+        let time = Timestamp.civilTime(millis: epochMillis)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(time.year)\(two(time.month))\(two(time.day))T\(two(time.hour))\(two(time.minute))\(two(time.second))Z"
     }
 
     /// `/`-separated segments each URI-encoded; S3 encodes the path once (no double encoding).
@@ -140,20 +129,14 @@ public struct SigV4Signer: Sendable {
     }
 
     private func sign(_ canonicalRequest: String, amzDate: String, scope: String) -> String {
-        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8))))"
+        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Hex.encode(SHA256.hash(data: Array(canonicalRequest.utf8))))"
         var key = SymmetricKey(data: Array("AWS4\(secretKey)".utf8))
         for part in [String(amzDate.prefix(8)), region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
-    private static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     /// Header values are signed with surrounding whitespace trimmed and inner runs collapsed.
     private static func trimmed(_ value: String) -> String {

@@ -1,3 +1,4 @@
+import AgentCacheCore
 /// Where a Redis server is and how to log in: `redis://[[user]:password@]host[:port][/db]`.
 ///
 /// Parsing is a single pass over the string, no Foundation. Percent-escapes (`%40` for `@`)
@@ -143,7 +144,7 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
                 bytes.append(byte)
                 continue
             }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+            guard let high = iterator.next().flatMap(Hex.digitValue), let low = iterator.next().flatMap(Hex.digitValue) else {
                 throw ParseError(url, "a % escape in the credentials is not followed by two hex digits")
             }
             bytes.append(high << 4 | low)
@@ -151,12 +152,4 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func hexValue(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

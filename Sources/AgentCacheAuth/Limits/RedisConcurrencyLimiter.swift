@@ -1,3 +1,4 @@
+import AgentCacheCore
 import AgentCacheRedis
 import Logging
 

@@ -38,7 +38,7 @@ public struct CacheKey: Hashable, Sendable, Comparable, CustomStringConvertible 
         guard utf8.count == 32 else { return nil }
         var words: [UInt64] = [0, 0]
         for (index, char) in utf8.enumerated() {
-            guard let nibble = Self.nibble(char) else { return nil }
+            guard let nibble = Hex.digitValue(char) else { return nil }
             words[index / 16] = words[index / 16] << 4 | UInt64(nibble)
         }
         self.init(high: words[0], low: words[1])
@@ -53,12 +53,4 @@ public struct CacheKey: Hashable, Sendable, Comparable, CustomStringConvertible 
         }
     }
 
-    private static func nibble(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return char - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return char - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return char - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 }

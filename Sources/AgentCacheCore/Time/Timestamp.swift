@@ -1,12 +1,36 @@
 /// ISO-8601 rendering of epoch milliseconds without Foundation (this runs on every hit).
 public enum Timestamp {
-    /// `2026-11-21T05:37:11.123Z`. O(1), one 24-byte string.
-    public static func iso8601(millis: Int64) -> String {
+    /// A UTC instant broken into calendar fields.
+    public struct CivilTime: Sendable, Equatable {
+        public var year: Int64
+        public var month: Int
+        public var day: Int
+        public var hour: Int
+        public var minute: Int
+        public var second: Int
+        public var millisecond: Int
+    }
+
+    /// The UTC calendar fields of `millis` (proleptic Gregorian). O(1), no allocation.
+    public static func civilTime(millis: Int64) -> CivilTime {
         let totalSeconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let milli = Int(millis - totalSeconds * 1000)
         let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
         let secondOfDay = Int(totalSeconds - days * 86_400)
         let (year, month, day) = civil(fromDays: days)
+        return CivilTime(
+            year: year,
+            month: month,
+            day: day,
+            hour: secondOfDay / 3600,
+            minute: secondOfDay / 60 % 60,
+            second: secondOfDay % 60,
+            millisecond: Int(millis - totalSeconds * 1000)
+        )
+    }
+
+    /// `2026-11-21T05:37:11.123Z`. O(1), one 24-byte string.
+    public static func iso8601(millis: Int64) -> String {
+        let time = civilTime(millis: millis)
         return String(unsafeUninitializedCapacity: 24) { out in
             var index = 0
             func put(_ value: Int, width: Int) {
@@ -24,13 +48,13 @@ public enum Timestamp {
                 out[index] = UInt8(ascii: c)
                 index += 1
             }
-            put(Int(max(0, min(9999, year))), width: 4); char("-")
-            put(month, width: 2); char("-")
-            put(day, width: 2); char("T")
-            put(secondOfDay / 3600, width: 2); char(":")
-            put(secondOfDay / 60 % 60, width: 2); char(":")
-            put(secondOfDay % 60, width: 2); char(".")
-            put(milli, width: 3); char("Z")
+            put(Int(max(0, min(9999, time.year))), width: 4); char("-")
+            put(time.month, width: 2); char("-")
+            put(time.day, width: 2); char("T")
+            put(time.hour, width: 2); char(":")
+            put(time.minute, width: 2); char(":")
+            put(time.second, width: 2); char(".")
+            put(time.millisecond, width: 3); char("Z")
             return index
         }
     }

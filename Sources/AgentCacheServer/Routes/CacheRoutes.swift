@@ -130,7 +130,7 @@ struct CacheRoutes {
                 field.field("canonical", string: String(decoding: value, as: UTF8.self))
             }
         }
-        writer.field("encoding_hex", ascii: Self.hex(material.bytes))
+        writer.field("encoding_hex", ascii: Hex.encode(material.bytes))
         writer.field("encoding_length", material.bytes.count)
         return .json(writer.finish())
     }
@@ -153,14 +153,4 @@ struct CacheRoutes {
         return (Double(nanos) / 1000).rounded() / 1000
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
