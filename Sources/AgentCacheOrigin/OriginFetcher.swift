@@ -7,7 +7,7 @@ import NIOPosix
 import ServiceLifecycle
 
 /// Fetches origin objects over HTTP(S) with async-http-client: a bounded connection pool per
-/// host, connect and read timeouts plus a total deadline, redirects never followed (a redirect
+/// host, connect and read-idle timeouts plus a deadline for the response head, redirects never followed (a redirect
 /// could lead to a host the SSRF guard never saw), and SigV4 signing for the configured
 /// endpoint when credentials are set and the URL is not already presigned. Failures become
 /// `CacheError`s: 404 `NOT_FOUND` (reported as `.notFound`, not thrown), timeouts 504 and
