@@ -64,18 +64,12 @@ public final class RedisServerProcess: @unchecked Sendable {
 
     /// Launches redis-server on `port` and waits up to 5 s for PING to answer.
     public func launch() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
         var arguments = [
             "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", directory.path, "--daemonize", "no", "--loglevel", "warning",
         ]
         if let password { arguments += ["--requirepass", password] }
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let box = ProcessBox(process)
-        try await NIOThreadPool.singleton.runIfActive { try box.process.run() }
+        let process = try await TestProcess.spawn(Self.executable, arguments)
         self.process = process
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
