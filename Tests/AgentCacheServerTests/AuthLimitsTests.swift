@@ -20,7 +20,12 @@ struct AuthLimitsTests {
                 return try await group.reduce(into: [Reply]()) { $0.append($1) }
             }
             let refused = burst.filter { $0.status == .tooManyRequests }
-            #expect(refused.count >= 25, "admitted \(40 - refused.count) of 40")
+            // The bucket holds 10 and refills at 10/s: however slowly a loaded machine sends the
+            // 40, no more than 10 + 10/s × (time the burst took) may get through.
+            let burstTook = ContinuousClock.now - start
+            let burstSeconds = Double(burstTook.components.seconds) + Double(burstTook.components.attoseconds) / 1e18
+            #expect(refused.count >= 1)
+            #expect(Double(40 - refused.count) <= 10 + 11 * burstSeconds + 1, "admitted \(40 - refused.count) of 40 in \(burstTook)")
             let sample = try #require(refused.first)
             try expectError(sample, .tooManyRequests, "RATE_LIMIT_EXCEEDED")
             let retryAfter = try #require(sample.headers[.retryAfter].flatMap { Int($0) })
