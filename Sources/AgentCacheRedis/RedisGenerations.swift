@@ -89,6 +89,12 @@ public final class RedisGenerations: GenerationStore {
         return await load(namespace) ?? table.current(namespace)
     }
 
+    /// The generation from the table once this node has loaded `namespace`; nil before that,
+    /// when only `generation(of:)` (one `GET`) can tell. A lock and a lookup.
+    public func knownGeneration(of namespace: CacheNamespace) -> UInt64? {
+        table.known(namespace.qualified)
+    }
+
     /// Invalidates `namespace` on every node and returns its new generation. One round trip
     /// (two if the server refuses Lua). If Redis fails, the namespace is still invalidated
     /// here at once, and pushed to Redis and the other nodes in the background when it is back.

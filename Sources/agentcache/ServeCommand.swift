@@ -51,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-open"), help: "Allow open mode (no --admin-token, no API keys) on a non-loopback --host (env AGENTCACHE_ALLOW_OPEN=1).")
     var allowOpen = false
 
+    @Flag(name: .customLong("hit-fast-path"), inversion: .prefixedNo, help: "Answer edge hits of POST /api/cache/get on the event loop; --no-hit-fast-path sends every request through the router (env AGENTCACHE_HIT_FAST_PATH=0).")
+    var hitFastPath = true
+
     @Flag(name: .customLong("trust-forwarded-for"), help: "Take the client IP for key allow-lists from X-Forwarded-For; only behind a proxy that sets it (env AGENTCACHE_TRUST_FORWARDED_FOR=1).")
     var trustForwardedFor = false
 
@@ -123,6 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.rotationGraceSeconds =
             try rotationGrace ?? environment.number("ROTATION_GRACE", flag: "--rotation-grace") ?? configuration.rotationGraceSeconds
         configuration.allowOpen = allowOpen || environment["ALLOW_OPEN"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
+        configuration.hitFastPath = hitFastPath && environment["HIT_FAST_PATH"].map { !["0", "false", "no"].contains($0.lowercased()) } != false
         configuration.trustForwardedFor =
             trustForwardedFor || environment["TRUST_FORWARDED_FOR"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
         try applyOrigin(environment, to: &configuration.origin)

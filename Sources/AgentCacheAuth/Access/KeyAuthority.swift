@@ -60,13 +60,37 @@ public final class KeyAuthority: Sendable {
     /// (past its expiry, or rotated and past its grace period).
     /// Cost: one SHA-256 pair; a store read only when the record is not cached.
     public func authenticate(_ credential: String?) async throws(CacheError) -> KeyRecord {
-        guard let credential, !credential.isEmpty else {
-            throw CacheError(.apiKeyRequired, "API key required: send it as X-API-Key or Authorization: Bearer")
-        }
-        let key = try APIKey.parse(credential)
+        let key = try Self.parse(credential)
         guard let record = try await record(digest: key.digest) else {
             throw CacheError(.invalidAPIKey, "API key is not recognised")
         }
+        try checkLive(record)
+        return record
+    }
+
+    /// `authenticate` without suspending: the record when it is in memory and fresh, nil when
+    /// the store must be read (then call `authenticate`). Throws exactly what `authenticate`
+    /// would for a record it has. Cost: one SHA-256 pair and a lock.
+    public func authenticateNow(_ credential: String?) throws(CacheError) -> KeyRecord? {
+        let key = try Self.parse(credential)
+        let now = clock.nowMillis()
+        guard let cached = cache.withLockedValue({ $0[key.digest] }), now - cached.loadedAt < Self.recordRefreshMillis else {
+            return nil
+        }
+        try checkLive(cached.record)
+        return cached.record
+    }
+
+    /// The key in `credential`, or 401 `API_KEY_REQUIRED` / `INVALID_API_KEY`.
+    private static func parse(_ credential: String?) throws(CacheError) -> APIKey {
+        guard let credential, !credential.isEmpty else {
+            throw CacheError(.apiKeyRequired, "API key required: send it as X-API-Key or Authorization: Bearer")
+        }
+        return try APIKey.parse(credential)
+    }
+
+    /// Throws 401 for a revoked, retired or expired record.
+    private func checkLive(_ record: KeyRecord) throws(CacheError) {
         let now = clock.nowMillis()
         if record.revokedAtMillis != nil {
             throw CacheError(.invalidAPIKey, "API key has been revoked")
@@ -77,7 +101,6 @@ public final class KeyAuthority: Sendable {
         if let expires = record.expiresAtMillis, now >= expires {
             throw CacheError(.apiKeyExpired, "API key expired at \(Timestamp.iso8601(millis: expires))")
         }
-        return record
     }
 
     /// Lets one request of `record` needing `scope` from `clientAddress` run, or throws:
@@ -90,7 +113,49 @@ public final class KeyAuthority: Sendable {
     public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) async throws(CacheError) -> Admission {
         let limits = record.tier.limits
         let rate = await limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond)
-        var headers = Self.rateHeaders(rate)
+        var headers = try Self.checkAccess(record, rate: rate, scope: scope, clientAddress: clientAddress)
+        do {
+            try await ledger.prepare(account: record.account, month: Self.month(of: clock.nowMillis()))
+        } catch {
+            throw CacheError(error.code, error.message, responseHeaders: headers)
+        }
+        try Self.checkQuota(record, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
+        var slot: ConcurrencySlot?
+        if let concurrent = limits.concurrentRequests {
+            slot = await concurrency.acquire(record.account, limit: concurrent)
+            try Self.checkSlot(slot, record, limit: concurrent, headers: &headers)
+        }
+        return Admission(record: record, rate: rate, slot: slot)
+    }
+
+    /// `admit` without suspending, for the hit fast path: the same decision, errors and side
+    /// effects, when every part of it is in process (rate limiter, concurrency limiter, this
+    /// month's counts loaded). nil, having decided and changed nothing, when a part needs a
+    /// suspension (limits shared through Redis, first request of an account this month): then
+    /// call `admit`. Pair an admission with `finishNow`.
+    public func admitNow(_ record: KeyRecord, scope: Scope, clientAddress: String?) throws(CacheError) -> Admission? {
+        let limits = record.tier.limits
+        guard let limiter = limiter as? GCRALimiter,
+            ledger.isPrepared(account: record.account, month: Self.month(of: clock.nowMillis()))
+        else { return nil }
+        let localConcurrency = concurrency as? ConcurrencyLimiter
+        if limits.concurrentRequests != nil && localConcurrency == nil { return nil }
+        let rate = limiter.acquireNow(key: record.account, ratePerSecond: limits.requestsPerSecond)
+        var headers = try Self.checkAccess(record, rate: rate, scope: scope, clientAddress: clientAddress)
+        try Self.checkQuota(record, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
+        var slot: ConcurrencySlot?
+        if let concurrent = limits.concurrentRequests, let localConcurrency {
+            slot = localConcurrency.acquireNow(record.account, limit: concurrent)
+            try Self.checkSlot(slot, record, limit: concurrent, headers: &headers)
+        }
+        return Admission(record: record, rate: rate, slot: slot)
+    }
+
+    /// The rate-limit headers of `rate`, after checking the rate, the IP allow-list and the
+    /// scope: 429 `RATE_LIMIT_EXCEEDED` or 403 `INSUFFICIENT_PERMISSIONS`, headers attached.
+    private static func checkAccess(_ record: KeyRecord, rate: RateDecision, scope: Scope, clientAddress: String?) throws(CacheError) -> [String: String] {
+        let limits = record.tier.limits
+        var headers = rateHeaders(rate)
         guard rate.allowed else {
             headers["Retry-After"] = String(rate.retryAfterSeconds)
             throw CacheError(
@@ -111,39 +176,46 @@ public final class KeyAuthority: Sendable {
                 responseHeaders: headers
             )
         }
-        let month = Self.month(of: clock.nowMillis())
-        do {
-            try await ledger.prepare(account: record.account, month: month)
-        } catch {
-            throw CacheError(error.code, error.message, responseHeaders: headers)
-        }
-        let counted = ledger.count(account: record.account, quota: limits.monthlyRequests)
+        return headers
+    }
+
+    /// 429 `QUOTA_EXCEEDED` unless the ledger counted the request.
+    private static func checkQuota(_ record: KeyRecord, _ counted: (allowed: Bool, used: Int64), headers: [String: String]) throws(CacheError) {
         guard counted.allowed else {
             throw CacheError(
                 .quotaExceeded,
-                "monthly quota of \(limits.monthlyRequests) requests used up (\(record.tier.rawValue) tier); it resets on the 1st (UTC)",
+                "monthly quota of \(record.tier.limits.monthlyRequests) requests used up (\(record.tier.rawValue) tier); it resets on the 1st (UTC)",
                 responseHeaders: headers
             )
         }
-        var slot: ConcurrencySlot?
-        if let concurrent = limits.concurrentRequests {
-            slot = await concurrency.acquire(record.account, limit: concurrent)
-            guard slot != nil else {
-                headers["Retry-After"] = "1"
-                throw CacheError(
-                    .rateLimitExceeded,
-                    "more than \(concurrent) concurrent requests for this key (\(record.tier.rawValue) tier)",
-                    responseHeaders: headers
-                )
-            }
-        }
-        return Admission(record: record, rate: rate, slot: slot)
+    }
+
+    /// 429 `RATE_LIMIT_EXCEEDED` (with `Retry-After: 1`) when no concurrency slot was free.
+    private static func checkSlot(_ slot: ConcurrencySlot?, _ record: KeyRecord, limit: Int, headers: inout [String: String]) throws(CacheError) {
+        guard slot == nil else { return }
+        headers["Retry-After"] = "1"
+        throw CacheError(
+            .rateLimitExceeded,
+            "more than \(limit) concurrent requests for this key (\(record.tier.rawValue) tier)",
+            responseHeaders: headers
+        )
     }
 
     /// Releases what `admit` took (the concurrency slot). Cost: nothing for tiers without a
     /// concurrency limit; one Redis round trip when the slot is shared.
     public func finish(_ admission: Admission) async {
         if let slot = admission.slot { await concurrency.release(slot) }
+    }
+
+    /// Releases what `admitNow` took (an in-process concurrency slot) without suspending.
+    public func finishNow(_ admission: Admission) {
+        if let slot = admission.slot { (concurrency as? ConcurrencyLimiter)?.releaseNow(slot) }
+    }
+
+    /// Whether `record` has used client namespace `name` already, so `admitNamespace` would
+    /// admit it without a store call. false means "ask `admitNamespace`", not a refusal.
+    public func knowsNamespace(_ name: String, for record: KeyRecord) -> Bool {
+        ledger.knowsNamespace(account: record.account, namespace: name)
     }
 
     /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.

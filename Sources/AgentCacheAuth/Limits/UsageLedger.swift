@@ -41,6 +41,16 @@ public final class UsageLedger: Sendable {
         }
     }
 
+    /// Whether `account`'s counts for `month` are loaded, so `count` needs no `prepare`.
+    func isPrepared(account: String, month: String) -> Bool {
+        accounts.withLockedValue { $0[account]?.month == month }
+    }
+
+    /// Whether `account` has used `namespace` (so `admitNamespace` admits it with a lock only).
+    func knowsNamespace(account: String, namespace: String) -> Bool {
+        accounts.withLockedValue { $0[account]?.namespaces.contains(namespace) ?? false }
+    }
+
     /// Counts one request when it fits `quota`; returns whether it did and the count after.
     /// O(1) under one lock. Call `prepare` first.
     func count(account: String, quota: Int64) -> (allowed: Bool, used: Int64) {
@@ -69,8 +79,7 @@ public final class UsageLedger: Sendable {
     /// Whether `account` may use `namespace` under `limit` distinct namespaces; records it
     /// when new. Known namespaces cost a lock; a new one costs one store call.
     func admitNamespace(account: String, namespace: String, limit: Int?) async throws(CacheError) -> Bool {
-        let known = accounts.withLockedValue { $0[account]?.namespaces.contains(namespace) ?? false }
-        if known { return true }
+        if knowsNamespace(account: account, namespace: namespace) { return true }
         guard try await store.addNamespace(account: account, namespace: namespace, limit: limit) else { return false }
         accounts.withLockedValue { _ = $0[account]?.namespaces.insert(namespace) }
         return true

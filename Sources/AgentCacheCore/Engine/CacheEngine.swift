@@ -94,12 +94,7 @@ public final class CacheEngine: Sendable {
     /// Looks `key` up through the tiers. A value that fails to decode is dropped and missed.
     public func lookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) async -> Hit? {
         let now = clock.nowMillis()
-        if let entry = edge.get(key, now: now) {
-            if let value = try? entry.value.decoded(maxRawLength: configuration.maxValueBytes) {
-                return Hit(value: value, entry: entry, tier: .edge)
-            }
-            edge.remove(key)
-        }
+        if let hit = edgeHit(key, now: now, countingLookup: true) { return hit }
         for tier in remoteTiers {
             guard let entry = await tier.get(key, namespace: namespace, generation: generation) else { continue }
             let now = clock.nowMillis()
@@ -112,6 +107,31 @@ public final class CacheEngine: Sendable {
             }
             return Hit(value: value, entry: entry, tier: tier.name)
         }
+        return nil
+    }
+
+    /// The edge tier's live, decodable entry for `fields`, found without suspending and without
+    /// counting a lookup or refreshing recency (pair with `countEdgeHit` once it is served).
+    /// nil when the edge holds none, or the namespace's generation is not known in memory yet:
+    /// then only the async `lookup` can answer. Cost: an edge hit's, without the counters.
+    public func peekEdgeHit(_ fields: ChatKeyFields, in namespace: CacheNamespace) -> (key: CacheKey, hit: Hit)? {
+        guard let generation = generations.knownGeneration(of: namespace) else { return nil }
+        let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
+        return edgeHit(key, now: clock.nowMillis(), countingLookup: false).map { (key, $0) }
+    }
+
+    /// Counts a hit found by `peekEdgeHit` and served: one hit, recency refreshed. One stripe lock.
+    public func countEdgeHit(_ key: CacheKey) {
+        _ = edge.get(key, now: clock.nowMillis())
+    }
+
+    /// The edge entry for `key` decoded, or nil; a value that fails to decode is dropped.
+    private func edgeHit(_ key: CacheKey, now: Int64, countingLookup: Bool) -> Hit? {
+        guard let entry = countingLookup ? edge.get(key, now: now) : edge.peek(key, now: now) else { return nil }
+        if let value = try? entry.value.decoded(maxRawLength: configuration.maxValueBytes) {
+            return Hit(value: value, entry: entry, tier: .edge)
+        }
+        edge.remove(key)
         return nil
     }
 

@@ -73,11 +73,26 @@ public enum AgentCacheServer {
         let stats = TenantStats(shared: redis.map { RedisStatsStore(client: $0.client, logger: logger) })
         let parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: stats, clock: clock, origin: origin)
         let router = buildRouter(configuration: configuration, parts: parts)
+        let fastPath = HitFastPath(
+            engine: engine,
+            metrics: metrics,
+            stats: stats,
+            authority: auth,
+            trustForwardedFor: configuration.trustForwardedFor,
+            maxBodyBytes: configuration.maxBodyBytes
+        )
+        let serverName = "agentcache"
+        let useFastPath = configuration.hitFastPath
         var application = Application(
             router: router,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: useFastPath ? [HitFastPathHandler(path: fastPath, serverName: serverName)] : []
+                )
+            ),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: "agentcache"
+                serverName: serverName
             ),
             logger: logger
         )

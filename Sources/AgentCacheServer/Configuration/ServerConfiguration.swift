@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     /// Take the client address for IP allow-lists from `X-Forwarded-For` (only behind a proxy
     /// that sets it; `--trust-forwarded-for`).
     public var trustForwardedFor: Bool = false
+    /// Answer edge hits of `POST /api/cache/get` on the event loop (`HitFastPath`); off routes
+    /// every request through the router (`--no-hit-fast-path`, for comparison and diagnosis).
+    public var hitFastPath: Bool = true
     /// The origin tier behind `/api/cdn/stream` (off unless an endpoint or allowed host is set).
     public var origin: OriginSettings = .init()
     /// How often the sweeper runs, and how many slots per stripe it examines each time.

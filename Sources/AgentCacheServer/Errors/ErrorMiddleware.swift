@@ -38,6 +38,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The JSON error response of `error`.
     static func response(for error: CacheError, allocator: ByteBufferAllocator) -> Response {
+        let (body, headers) = parts(for: error, allocator: allocator)
+        return .json(body, status: error.httpStatus, headers: headers)
+    }
+
+    /// The body and extra headers of `error`'s response, for writers other than Hummingbird's.
+    static func parts(for error: CacheError, allocator: ByteBufferAllocator) -> (body: ByteBuffer, headers: HTTPFields) {
         var writer = JSONObjectWriter(allocator: allocator, capacity: 96 + error.message.utf8.count)
         writer.field("error", string: error.message)
         writer.field("code", ascii: error.code.rawValue)
@@ -45,6 +51,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         for (name, value) in error.responseHeaders.sorted(by: { $0.key < $1.key }) {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return .json(writer.finish(), status: error.httpStatus, headers: headers)
+        return (writer.finish(), headers)
     }
 }

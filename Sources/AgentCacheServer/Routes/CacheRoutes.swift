@@ -25,7 +25,7 @@ struct CacheRoutes {
     }
 
     @Sendable func get(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let started = NIODeadline.now()
+        let started = NIODeadline.now().uptimeNanoseconds
         let body = try await readBody(request)
         let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
         let namespace = try await namespace(lookup.namespace ?? header(request), context)
@@ -35,10 +35,7 @@ struct CacheRoutes {
         guard let hit else {
             metrics.recordMiss(tier: .edge)
             for tier in engine.remoteTiers { metrics.recordMiss(tier: tier.name) }
-            var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 64)
-            writer.field("hit", false)
-            writer.field("key", ascii: key.hex)
-            return .json(writer.finish(), headers: [.xCache: "MISS"])
+            return .json(LookupResponse.missBody(key: key, allocator: ByteBufferAllocator()), headers: [.xCache: "MISS"])
         }
         // Every tier consulted before the one that answered missed.
         if hit.tier != .edge {
@@ -46,17 +43,8 @@ struct CacheRoutes {
             for tier in engine.remoteTiers.prefix(while: { $0.name != hit.tier }) { metrics.recordMiss(tier: tier.name) }
         }
         metrics.recordHit(tier: hit.tier)
-        let now = engine.clock.nowMillis()
-        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: hit.value.count + 256)
-        writer.field("hit", true)
-        writer.field("response", rawJSON: hit.value)
-        writer.field("tier", ascii: hit.tier.rawValue)
-        writer.field("cached_at", ascii: Timestamp.iso8601(millis: hit.entry.createdAtMillis))
-        writer.field("age", hit.entry.ageSeconds(at: now))
-        writer.field("ttl_remaining", hit.entry.ttlRemainingSeconds(at: now))
-        writer.field("latency_ms", number: Self.milliseconds(since: started))
-        writer.field("key", ascii: key.hex)
-        return .json(writer.finish(), headers: [.xCache: hit.tier == .edge ? "HIT-edge" : "HIT-\(hit.tier.rawValue)"])
+        let answer = LookupResponse.hitBody(hit, key: key, nowMillis: engine.clock.nowMillis(), startedNanos: started, allocator: ByteBufferAllocator())
+        return .json(answer, headers: [.xCache: LookupResponse.xCache(hit.tier)])
     }
 
     @Sendable func set(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
@@ -147,10 +135,4 @@ struct CacheRoutes {
     private func header(_ request: Request) -> String? {
         request.headers[.xCacheNamespace]
     }
-
-    private static func milliseconds(since start: NIODeadline) -> Double {
-        let nanos = (NIODeadline.now() - start).nanoseconds
-        return (Double(nanos) / 1000).rounded() / 1000
-    }
-
 }

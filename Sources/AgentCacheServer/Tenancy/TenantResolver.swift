@@ -2,6 +2,7 @@ import AgentCacheAuth
 import AgentCacheCore
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Decides which tenant a request acts for: the one place that does.
 ///
@@ -31,8 +32,9 @@ public struct TenantResolver: RouterMiddleware {
             stats.record(tenant: context.tenant, atMillis: clock.nowMillis())
             return try await next(request, context)
         }
-        let record = try await authority.authenticate(Self.credential(request))
-        let admission = try await authority.admit(record, scope: scope, clientAddress: clientAddress(request, context))
+        let record = try await authority.authenticate(Self.credential(request.headers))
+        let clientAddress = Self.clientAddress(request.headers, remote: context.remoteAddress, trustForwardedFor: trustForwardedFor)
+        let admission = try await authority.admit(record, scope: scope, clientAddress: clientAddress)
         context.tenant = record.namespace
         context.admission = admission
         stats.record(tenant: record.namespace, atMillis: clock.nowMillis())
@@ -67,22 +69,27 @@ public struct TenantResolver: RouterMiddleware {
     }
 
     /// `X-API-Key`, else the token of `Authorization: Bearer`.
-    static func credential(_ request: Request) -> String? {
-        if let key = request.headers[.xAPIKey] { return key.trimmingSpaces }
-        guard let authorization = request.headers[.authorization] else { return nil }
+    static func credential(_ headers: HTTPFields) -> String? {
+        if let key = headers[.xAPIKey] { return key.trimmingSpaces }
+        guard let authorization = headers[.authorization] else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         return String(parts[1]).trimmingSpaces
     }
 
-    private func clientAddress(_ request: Request, _ context: Context) -> String? {
-        if trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
-            let first = forwarded.split(separator: ",").first
-        {
+    /// The client's address for IP allow-lists: the first `X-Forwarded-For` entry behind a
+    /// trusted proxy, else the connection's peer.
+    static func clientAddress(_ headers: HTTPFields, remote: SocketAddress?, trustForwardedFor: Bool) -> String? {
+        if trustForwardedFor, let forwarded = headers[.xForwardedFor], let first = forwarded.split(separator: ",").first {
             return String(first).trimmingSpaces
         }
-        return context.remoteAddress?.ipAddress
+        return remote?.ipAddress
     }
+}
+
+extension HTTPField.Name {
+    /// The client chain a proxy reports; trusted only with `--trust-forwarded-for`.
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }
 
 extension String {

@@ -1,0 +1,109 @@
+import AgentCacheAuth
+import AgentCacheCore
+import HTTPTypes
+import NIOCore
+
+/// Answers `POST /api/cache/get` edge hits without leaving the event loop: the same
+/// authentication, admission, namespace rules, counters and response bytes as the router's
+/// path (`TenantResolver` + `CacheRoutes.get` + the middleware), decided synchronously.
+///
+/// Everything else goes to the router: misses, remote tiers, bad input, keys or generations
+/// not yet in memory, limits shared through Redis. It declines (nil) before any side effect,
+/// so a declined request is handled by the router exactly as if the fast path did not exist.
+/// Once admission has run it always answers, an admission error included.
+/// Cost of a hit: body parse, key derivation, two stripe-lock visits, one response buffer.
+struct HitFastPath: Sendable {
+    /// The route this path serves.
+    static let route = "/api/cache/get"
+
+    let engine: CacheEngine
+    let metrics: ServerMetrics
+    let stats: TenantStats
+    let authority: KeyAuthority?
+    let trustForwardedFor: Bool
+    let maxBodyBytes: Int
+
+    /// A complete answer: status, headers (without the date and server, which the writer adds)
+    /// and body.
+    struct Answer {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: ByteBuffer
+    }
+
+    /// Whether `head` may be a fast-path request: `POST /api/cache/get` with nothing that
+    /// needs the router's connection handling (`Connection`, `Expect`, a body over the limit).
+    func accepts(_ head: HTTPRequest) -> Bool {
+        guard head.method == .post, head.path == Self.route,
+            head.headerFields[.connection] == nil, head.headerFields[.expect] == nil
+        else { return false }
+        if let length = head.headerFields[.contentLength] {
+            guard let declared = Int(length), declared <= maxBodyBytes else { return false }
+        }
+        return true
+    }
+
+    /// The answer to `head` + `body` when it is an edge hit this path can serve; nil to hand
+    /// the request to the router untouched.
+    func answer(_ head: HTTPRequest, body: ByteBuffer, remoteAddress: SocketAddress?, allocator: ByteBufferAllocator) -> Answer? {
+        let started = NIODeadline.now().uptimeNanoseconds
+        guard let lookup = try? body.withUnsafeReadableBytes({ (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) })
+        else { return nil }
+
+        // Who is asking, decided without side effects.
+        let tenant: String
+        let record: KeyRecord?
+        if let authority {
+            guard let known = try? authority.authenticateNow(TenantResolver.credential(head.headerFields)) else { return nil }
+            tenant = known.namespace
+            record = known
+        } else {
+            tenant = TenantResolver.defaultTenant
+            record = nil
+        }
+        guard let namespace = try? CacheNamespace(tenant: tenant, clientNamespace: lookup.namespace ?? head.headerFields[.xCacheNamespace])
+        else { return nil }
+        if let authority, let record, !authority.knowsNamespace(namespace.name, for: record) { return nil }
+        guard let (key, hit) = engine.peekEdgeHit(lookup.fields, in: namespace) else { return nil }
+
+        // Committed from here: admission counts the request as the router's path would.
+        var headers = HTTPFields()
+        var admission: Admission?
+        if let authority, let record {
+            let clientAddress = TenantResolver.clientAddress(head.headerFields, remote: remoteAddress, trustForwardedFor: trustForwardedFor)
+            do {
+                guard let admitted = try authority.admitNow(record, scope: .cacheRead, clientAddress: clientAddress) else { return nil }
+                admission = admitted
+            } catch {
+                let (body, errorHeaders) = ErrorMiddleware<AgentCacheRequestContext>.parts(for: error, allocator: allocator)
+                return finish(Answer(status: error.httpStatus, headers: errorHeaders, body: body), started: started)
+            }
+        }
+        let now = engine.clock.nowMillis()
+        stats.record(tenant: tenant, atMillis: now, hit: true, request: true)
+        engine.countEdgeHit(key)
+        metrics.recordHit(tier: .edge)
+        headers[.xCache] = LookupResponse.xCache(.edge)
+        if let admission {
+            authority?.finishNow(admission)
+            for (name, value) in admission.headers {
+                if let field = HTTPField.Name(name) { headers[field] = value }
+            }
+        }
+        let responseBody = LookupResponse.hitBody(hit, key: key, nowMillis: now, startedNanos: started, allocator: allocator)
+        return finish(Answer(status: .ok, headers: headers, body: responseBody), started: started)
+    }
+
+    /// Adds the JSON content type and records the request as `RequestMetricsMiddleware` would.
+    private func finish(_ answer: Answer, started: UInt64) -> Answer {
+        var answer = answer
+        answer.headers[.contentType] = "application/json"
+        metrics.recordRequest(
+            route: Self.route,
+            method: "POST",
+            status: answer.status.code,
+            nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds &- started)
+        )
+        return answer
+    }
+}

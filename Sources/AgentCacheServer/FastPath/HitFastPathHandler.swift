@@ -1,0 +1,130 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// A channel handler in Hummingbird's HTTP/1 pipeline (after the HTTP codecs, before the
+/// router's async channel) that answers edge hits on the event loop through `HitFastPath`,
+/// sparing them the hop into Swift concurrency and the router. Every other request, and any
+/// request while the router still owes an answer on this connection (so answers never
+/// overtake each other), passes through unchanged.
+///
+/// Not Sendable: NIO confines a handler to its channel's event loop.
+final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// Holding a candidate request until its end arrives.
+        case collecting(HTTPRequest, ByteBuffer?)
+        /// Forwarding the current request to the router.
+        case passing
+    }
+
+    private let path: HitFastPath
+    private let serverName: String
+    private var state = State.idle
+    /// Requests handed to the router whose answers have not been written yet.
+    private var owedByRouter = 0
+    private var needsFlush = false
+    private var date = HTTPDate()
+
+    init(path: HitFastPath, serverName: String) {
+        self.path = path
+        self.serverName = serverName
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            if owedByRouter == 0 && path.accepts(head) {
+                state = .collecting(head, nil)
+            } else {
+                pass(part, context: context)
+            }
+        case (.collecting(let head, var body), .body(let chunk)):
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > path.maxBodyBytes {
+                // Over the limit: the router refuses it with 413.
+                replay(head, body, context: context)
+                context.fireChannelRead(wrapInboundOut(part))
+                return
+            }
+            state = .idle  // drop the reference so the append does not copy
+            if body == nil {
+                body = chunk
+            } else {
+                var chunk = chunk
+                body!.writeBuffer(&chunk)
+            }
+            state = .collecting(head, body)
+        case (.collecting(let head, let body), .end):
+            state = .idle
+            let request = body ?? context.channel.allocator.buffer(capacity: 0)
+            if let answer = path.answer(head, body: request, remoteAddress: context.channel.remoteAddress, allocator: context.channel.allocator) {
+                write(answer, context: context)
+            } else {
+                replay(head, body, context: context)
+                context.fireChannelRead(wrapInboundOut(part))
+                state = .idle
+            }
+        case (.passing, .end):
+            state = .idle
+            context.fireChannelRead(data)
+        case (.passing, _):
+            context.fireChannelRead(data)
+        default:
+            // A part out of order: let the router's codec handling decide.
+            pass(part, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { owedByRouter -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    /// Hands `part` (a head, or a part after an out-of-order one) to the router.
+    private func pass(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        if case .head = part { owedByRouter += 1 }
+        state = part.isEnd ? .idle : .passing
+        context.fireChannelRead(wrapInboundOut(part))
+    }
+
+    /// Gives a held request's head and body to the router, which then reads the rest.
+    private func replay(_ head: HTTPRequest, _ body: ByteBuffer?, context: ChannelHandlerContext) {
+        owedByRouter += 1
+        state = .passing
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+    }
+
+    private func write(_ answer: HitFastPath.Answer, context: ChannelHandlerContext) {
+        var fields = answer.headers
+        fields[.contentLength] = String(answer.body.readableBytes)
+        fields[.date] = date.now()
+        fields[.server] = serverName
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        needsFlush = true
+    }
+}
+
+extension HTTPRequestPart {
+    fileprivate var isEnd: Bool {
+        if case .end = self { return true }
+        return false
+    }
+}
