@@ -32,11 +32,11 @@ struct HitFastPath: Sendable {
     }
 
     /// Whether `head` may be a fast-path request: `POST /api/cache/get` with nothing that
-    /// needs the router's connection handling (`Connection`, `Expect`, a body over the limit).
+    /// needs the router's connection handling (`Connection` other than keep-alive, `Expect`,
+    /// a declared body over the limit).
     func accepts(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, head.path == Self.route,
-            head.headerFields[.connection] == nil, head.headerFields[.expect] == nil
-        else { return false }
+        guard head.method == .post, head.path == Self.route, head.headerFields[.expect] == nil else { return false }
+        if let connection = head.headerFields[.connection], connection.lowercased() != "keep-alive" { return false }
         if let length = head.headerFields[.contentLength] {
             guard let declared = Int(length), declared <= maxBodyBytes else { return false }
         }
@@ -98,6 +98,7 @@ struct HitFastPath: Sendable {
     private func finish(_ answer: Answer, started: UInt64) -> Answer {
         var answer = answer
         answer.headers[.contentType] = "application/json"
+        metrics.recordFastPathAnswer()
         metrics.recordRequest(
             route: Self.route,
             method: "POST",

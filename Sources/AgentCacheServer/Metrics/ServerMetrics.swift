@@ -44,6 +44,7 @@ public final class ServerMetrics: Sendable {
     private let originFetchDuration: CoreMetrics.Timer
 
     private let rateLimited: CoreMetrics.Counter
+    private let fastPathAnswers: CoreMetrics.Counter
     private let requestMetrics = NIOLockedValueBox<[RequestMetricsKey: RequestMetrics]>([:])
 
     /// Makes the metrics on a fresh registry.
@@ -92,6 +93,7 @@ public final class ServerMetrics: Sendable {
         redisCircuit = circuit
         redisLatency = CoreMetrics.Timer(label: "agentcache_redis_command_duration_seconds", factory: factory)
         rateLimited = CoreMetrics.Counter(label: "agentcache_rate_limited_total", factory: factory)
+        fastPathAnswers = CoreMetrics.Counter(label: "agentcache_hit_fast_path_answers_total", factory: factory)
         var fetches: [OriginStatistics.FetchResult: MirroredCounter] = [:]
         for result in OriginStatistics.FetchResult.allCases {
             fetches[result] = MirroredCounter(
@@ -155,6 +157,9 @@ public final class ServerMetrics: Sendable {
 
     /// Counts a miss at `tier` (the request went on to the next tier, or missed entirely).
     public func recordMiss(tier: TierName) { misses[tier]?.increment() }
+
+    /// Counts a request answered on the event loop by `HitFastPath` (hit or admission error).
+    func recordFastPathAnswer() { fastPathAnswers.increment() }
 
     /// Counts one finished request and its duration under its route template and status.
     func recordRequest(route: String, method: String, status: Int, nanoseconds: Int64) {

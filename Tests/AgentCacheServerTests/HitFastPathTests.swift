@@ -1,0 +1,156 @@
+import AgentCacheServer
+import Foundation
+import HTTPTypes
+import Testing
+
+/// The hit fast path (`HitFastPath` + `HitFastPathHandler`): edge hits answered on the event
+/// loop must be indistinguishable from the router's answers, and everything it declines must
+/// reach the router untouched.
+@Suite("Hit fast path")
+struct HitFastPathTests {
+    static let answer = #"{"answer":4,"note":"ünïcode ✓"}"#
+
+    /// Answers served by the fast path so far.
+    static func fastAnswers(_ api: APIClient) async throws -> Double {
+        try await api.metrics().value(of: "agentcache_hit_fast_path_answers_total", labels: [:]) ?? 0
+    }
+
+    /// A hit's body without `latency_ms`, the one member that differs between two answers.
+    static func stable(_ reply: Reply) throws -> NSDictionary {
+        var object = try reply.object()
+        object["latency_ms"] = nil
+        return object as NSDictionary
+    }
+
+    @Test("an edge hit answered on the event loop has the router's status, headers and body")
+    func sameAnswerAsTheRouter() async throws {
+        let viaRouter = try await withTestServer(configure: { $0.hitFastPath = false }) { api in
+            #expect(try await api.set(Body.set(response: Self.answer)).status == .ok)
+            let hit = try await api.get(Body.chat())
+            #expect(try await Self.fastAnswers(api) == 0)
+            return hit
+        }
+        let viaFastPath = try await withTestServer { api in
+            #expect(try await api.set(Body.set(response: Self.answer)).status == .ok)
+            let hit = try await api.get(Body.chat())
+            let fast = try await Self.fastAnswers(api)
+            let text = try await api.metrics().text
+            #expect(fast == 1, "\(text)")
+            #expect(try await api.edgeHits() == 1)
+            return hit
+        }
+        #expect(viaFastPath.status == .ok && viaRouter.status == .ok)
+        #expect(try Self.stable(viaFastPath) == Self.stable(viaRouter))
+        // Content-Length differs with the digits of latency_ms.
+        for name in ["Content-Type", "X-Cache", "Server"] {
+            let field = HTTPField.Name(name)!
+            #expect(viaFastPath.headers[field] == viaRouter.headers[field], "\(name)")
+        }
+        #expect(viaFastPath.headers[.date] != nil)
+        #expect(viaFastPath.xCache == "HIT-edge")
+    }
+
+    @Test("misses, bad bodies, other routes and a disabled fast path all go to the router")
+    func declinedRequestsReachTheRouter() async throws {
+        try await withTestServer { api in
+            let miss = try await api.get(Body.chat())
+            #expect(miss.status == .ok && miss.xCache == "MISS")
+            try expectError(try await api.get("{not json"), .badRequest, "INVALID_REQUEST")
+            #expect(try await api.check(Body.chat()).status == .ok)
+            #expect(try await Self.fastAnswers(api) == 0)
+            #expect(try await api.edgeMisses() == 1)
+
+            // A hit asking to close the connection is the router's: it closes after answering.
+            #expect(try await api.set(Body.set(response: Self.answer)).status == .ok)
+            let connection = try RawHTTPConnection(port: api.port)
+            try connection.send(RawHTTPConnection.post("/api/cache/get", Body.chat(), headers: ["Connection: close"]))
+            let answer = try #require(try connection.receive(1).first)
+            #expect(answer.headers["x-cache"] == "HIT-edge")
+            #expect(try await Self.fastAnswers(api) == 0)
+        }
+    }
+
+    @Test("pipelined requests are answered in order, whichever path answers each")
+    func pipelinedAnswersStayInOrder() async throws {
+        try await withTestServer { api in
+            let connection = try RawHTTPConnection(port: api.port)
+            // A set (router) with two gets behind it in one write: the gets wait their turn.
+            try connection.send(
+                RawHTTPConnection.post("/api/cache/set", Body.set(response: Self.answer))
+                    + RawHTTPConnection.post("/api/cache/get", Body.chat())
+                    + RawHTTPConnection.post("/api/cache/get", Body.chat(content: "never stored"))
+            )
+            let first = try connection.receive(3)
+            #expect(first.map(\.status) == [200, 200, 200])
+            #expect(first[0].body.contains(#""success":true"#))
+            #expect(first[1].body.contains(#""hit":true"#))
+            #expect(first[2].body.contains(#""hit":false"#))
+
+            // Hits and a miss interleaved: the hits are fast, the miss goes round the router,
+            // and the hit after it still comes back after it.
+            try connection.send(
+                RawHTTPConnection.post("/api/cache/get", Body.chat())
+                    + RawHTTPConnection.post("/api/cache/get", Body.chat(content: "never stored"))
+                    + RawHTTPConnection.post("/api/cache/get", Body.chat())
+            )
+            let second = try connection.receive(3)
+            #expect(second.map { $0.headers["x-cache"] } == ["HIT-edge", "MISS", "HIT-edge"])
+            #expect(try await Self.fastAnswers(api) >= 1)
+            #expect(try await api.edgeHits() == 3)
+        }
+    }
+
+    @Test("a body sent in several packets is collected before the hit is answered")
+    func splitBodyIsCollected() async throws {
+        try await withTestServer { api in
+            #expect(try await api.set(Body.set(response: Self.answer)).status == .ok)
+            let connection = try RawHTTPConnection(port: api.port)
+            let request = RawHTTPConnection.post("/api/cache/get", Body.chat())
+            let cut = request.index(request.endIndex, offsetBy: -10)
+            try connection.send(String(request[..<cut]))
+            try await Task.sleep(for: .milliseconds(50))
+            try connection.send(String(request[cut...]))
+            let answers = try connection.receive(1)
+            #expect(answers.first?.headers["x-cache"] == "HIT-edge")
+            #expect(try await Self.fastAnswers(api) == 1)
+        }
+    }
+
+    @Test("with API keys, fast hits are rate limited, counted in usage and carry X-RateLimit headers")
+    func keyedHitsAreAdmittedLikeTheRouter() async throws {
+        try await withAuthServer { api in
+            let key = try await api.provisionKey(tier: "free")
+            #expect(try await api.set(Body.set(response: Self.answer), headers: keyHeaders(key)).status == .ok)
+            var ok = 0
+            var refused = 0
+            for _ in 0..<15 {
+                let reply = try await api.get(Body.chat(), headers: keyHeaders(key))
+                #expect(reply.headers[HTTPField.Name("X-RateLimit-Limit")!] == "10")
+                if reply.status == .ok {
+                    #expect(reply.xCache == "HIT-edge")
+                    ok += 1
+                } else {
+                    try expectError(reply, .tooManyRequests, "RATE_LIMIT_EXCEEDED")
+                    #expect(reply.headers[.retryAfter] != nil)
+                    refused += 1
+                }
+            }
+            #expect(refused >= 1)
+            #expect(try await Self.fastAnswers(api) == 15)
+            let usage = try #require(try await api.keyInfo(key)["usage"] as? [String: Any])
+            #expect(usage["requests"] as? Int == 1 + ok)
+        }
+    }
+
+    @Test("a key revoked after its hits were served fast is refused at once")
+    func revokedKeyIsRefused() async throws {
+        try await withAuthServer { api in
+            let key = try await api.provisionKey()
+            #expect(try await api.set(Body.set(response: Self.answer), headers: keyHeaders(key)).status == .ok)
+            #expect(try await api.get(Body.chat(), headers: keyHeaders(key)).xCache == "HIT-edge")
+            #expect(try await api.post("/api/provision/\(key)/revoke", "", headers: adminHeaders).status == .ok)
+            try expectError(try await api.get(Body.chat(), headers: keyHeaders(key)), .unauthorized, "INVALID_API_KEY")
+            try expectError(try await api.get(Body.chat()), .unauthorized, "API_KEY_REQUIRED")
+        }
+    }
+}
