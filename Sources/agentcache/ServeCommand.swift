@@ -1,3 +1,4 @@
+import AgentCacheAuth
 import AgentCacheCore
 import AgentCacheOrigin
 import AgentCacheRedis
@@ -50,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("allow-open"), help: "Allow open mode (no --admin-token, no API keys) on a non-loopback --host (env AGENTCACHE_ALLOW_OPEN=1).")
     var allowOpen = false
+
+    @Option(name: .customLong("tier-limit"), help: ArgumentHelp("Override a plan tier's limits, e.g. enterprise:rps=20000,concurrent=none (fields rps, monthly, concurrent, namespaces, max-ttl; repeatable; env AGENTCACHE_TIER_LIMITS, ';'-separated).", valueName: "tier:field=value,..."))
+    var tierLimits: [String] = []
 
     @Flag(name: .customLong("hit-fast-path"), inversion: .prefixedNo, help: "Answer edge hits of POST /api/cache/get on the event loop; --no-hit-fast-path sends every request through the router (env AGENTCACHE_HIT_FAST_PATH=0).")
     var hitFastPath = true
@@ -126,6 +130,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.rotationGraceSeconds =
             try rotationGrace ?? environment.number("ROTATION_GRACE", flag: "--rotation-grace") ?? configuration.rotationGraceSeconds
         configuration.allowOpen = allowOpen || environment["ALLOW_OPEN"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
+        for override in tierLimits.isEmpty ? (environment["TIER_LIMITS"].map { $0.split(separator: ";").map(String.init) } ?? []) : tierLimits {
+            do {
+                try configuration.plans.apply(override)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
         configuration.hitFastPath = hitFastPath && environment["HIT_FAST_PATH"].map { !["0", "false", "no"].contains($0.lowercased()) } != false
         configuration.trustForwardedFor =
             trustForwardedFor || environment["TRUST_FORWARDED_FOR"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true

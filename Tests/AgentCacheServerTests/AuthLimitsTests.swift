@@ -68,6 +68,22 @@ struct AuthLimitsTests {
         }
     }
 
+    @Test("a --tier-limit override is what provisioning reports and admission enforces")
+    func tierLimitOverride() async throws {
+        try await withAuthServer(configure: { try! $0.plans.apply("free:rps=2,monthly=5000") }) { api in
+            let reply = try await api.post("/api/provision", #"{"user_id":"u1","integration":"acme","project_id":"p1","tier":"free"}"#, headers: adminHeaders)
+            let key = try #require(try reply.object()["api_key"] as? String)
+            #expect(try reply.object()["rate_limit"] as? Int == 5000)
+            var statuses: [Int] = []
+            for _ in 0..<4 {
+                let answer = try await api.check(Body.chat(), headers: keyHeaders(key))
+                #expect(answer.headers[HTTPField.Name("X-RateLimit-Limit")!] == "2")
+                statuses.append(answer.status.code)
+            }
+            #expect(statuses.filter { $0 == 429 }.count >= 1, "\(statuses)")
+        }
+    }
+
     @Test("the monthly quota answers 429 QUOTA_EXCEEDED once used up")
     func quota() async throws {
         let clock = ManualClock(millis: testEpochMillis)

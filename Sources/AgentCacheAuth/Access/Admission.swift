@@ -3,8 +3,8 @@
 public struct Admission: Sendable {
     /// The key's record (tenant = `record.namespace`).
     public let record: KeyRecord
-    /// The key's tier limits.
-    public var limits: TierLimits { record.tier.limits }
+    /// The key's tier limits, as this server configures them.
+    public let limits: TierLimits
     /// The rate decision that admitted the request.
     public let rate: RateDecision
     /// The concurrency slot taken, which `finish` releases; nil for tiers without the limit.

@@ -19,6 +19,8 @@ public final class KeyAuthority: Sendable {
     public let concurrency: any ConcurrencyLimiting
     /// How long a rotated key keeps working, in seconds.
     public let rotationGraceSeconds: Double
+    /// The limits of each plan tier (SPEC §5's unless the operator overrides them).
+    public let plans: PlanLimits
     private let limiter: any RateLimiting
     private let clock: any CacheClock
     private let logger: Logger
@@ -39,8 +41,10 @@ public final class KeyAuthority: Sendable {
         concurrency: any ConcurrencyLimiting = ConcurrencyLimiter(),
         clock: any CacheClock = SystemClock(),
         rotationGraceSeconds: Double = defaultRotationGraceSeconds,
+        plans: PlanLimits = .standard,
         logger: Logger = Logger(label: "agentcache.auth")
     ) {
+        self.plans = plans
         self.store = store
         self.ledger = UsageLedger(store: store)
         self.limiter = limiter
@@ -111,21 +115,21 @@ public final class KeyAuthority: Sendable {
     /// concurrency limit (a Redis round trip when shared); one store read the first time an
     /// account is seen in a month.
     public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) async throws(CacheError) -> Admission {
-        let limits = record.tier.limits
+        let limits = plans[record.tier]
         let rate = await limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond)
-        var headers = try Self.checkAccess(record, rate: rate, scope: scope, clientAddress: clientAddress)
+        var headers = try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
         do {
             try await ledger.prepare(account: record.account, month: Self.month(of: clock.nowMillis()))
         } catch {
             throw CacheError(error.code, error.message, responseHeaders: headers)
         }
-        try Self.checkQuota(record, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
+        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
         var slot: ConcurrencySlot?
         if let concurrent = limits.concurrentRequests {
             slot = await concurrency.acquire(record.account, limit: concurrent)
             try Self.checkSlot(slot, record, limit: concurrent, headers: &headers)
         }
-        return Admission(record: record, rate: rate, slot: slot)
+        return Admission(record: record, limits: limits, rate: rate, slot: slot)
     }
 
     /// `admit` without suspending, for the hit fast path: the same decision, errors and side
@@ -134,27 +138,32 @@ public final class KeyAuthority: Sendable {
     /// suspension (limits shared through Redis, first request of an account this month): then
     /// call `admit`. Pair an admission with `finishNow`.
     public func admitNow(_ record: KeyRecord, scope: Scope, clientAddress: String?) throws(CacheError) -> Admission? {
-        let limits = record.tier.limits
+        let limits = plans[record.tier]
         guard let limiter = limiter as? GCRALimiter,
             ledger.isPrepared(account: record.account, month: Self.month(of: clock.nowMillis()))
         else { return nil }
         let localConcurrency = concurrency as? ConcurrencyLimiter
         if limits.concurrentRequests != nil && localConcurrency == nil { return nil }
         let rate = limiter.acquireNow(key: record.account, ratePerSecond: limits.requestsPerSecond)
-        var headers = try Self.checkAccess(record, rate: rate, scope: scope, clientAddress: clientAddress)
-        try Self.checkQuota(record, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
+        var headers = try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
+        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
         var slot: ConcurrencySlot?
         if let concurrent = limits.concurrentRequests, let localConcurrency {
             slot = localConcurrency.acquireNow(record.account, limit: concurrent)
             try Self.checkSlot(slot, record, limit: concurrent, headers: &headers)
         }
-        return Admission(record: record, rate: rate, slot: slot)
+        return Admission(record: record, limits: limits, rate: rate, slot: slot)
     }
 
     /// The rate-limit headers of `rate`, after checking the rate, the IP allow-list and the
     /// scope: 429 `RATE_LIMIT_EXCEEDED` or 403 `INSUFFICIENT_PERMISSIONS`, headers attached.
-    private static func checkAccess(_ record: KeyRecord, rate: RateDecision, scope: Scope, clientAddress: String?) throws(CacheError) -> [String: String] {
-        let limits = record.tier.limits
+    private static func checkAccess(
+        _ record: KeyRecord,
+        limits: TierLimits,
+        rate: RateDecision,
+        scope: Scope,
+        clientAddress: String?
+    ) throws(CacheError) -> [String: String] {
         var headers = rateHeaders(rate)
         guard rate.allowed else {
             headers["Retry-After"] = String(rate.retryAfterSeconds)
@@ -180,11 +189,16 @@ public final class KeyAuthority: Sendable {
     }
 
     /// 429 `QUOTA_EXCEEDED` unless the ledger counted the request.
-    private static func checkQuota(_ record: KeyRecord, _ counted: (allowed: Bool, used: Int64), headers: [String: String]) throws(CacheError) {
+    private static func checkQuota(
+        _ record: KeyRecord,
+        limits: TierLimits,
+        _ counted: (allowed: Bool, used: Int64),
+        headers: [String: String]
+    ) throws(CacheError) {
         guard counted.allowed else {
             throw CacheError(
                 .quotaExceeded,
-                "monthly quota of \(record.tier.limits.monthlyRequests) requests used up (\(record.tier.rawValue) tier); it resets on the 1st (UTC)",
+                "monthly quota of \(limits.monthlyRequests) requests used up (\(record.tier.rawValue) tier); it resets on the 1st (UTC)",
                 responseHeaders: headers
             )
         }
@@ -221,7 +235,7 @@ public final class KeyAuthority: Sendable {
     /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.
     /// Throws 403 `INSUFFICIENT_PERMISSIONS` naming the limit.
     public func admitNamespace(_ name: String, for record: KeyRecord) async throws(CacheError) {
-        let limit = record.tier.limits.maxNamespaces
+        let limit = plans[record.tier].maxNamespaces
         guard try await ledger.admitNamespace(account: record.account, namespace: name, limit: limit) else {
             throw CacheError(
                 .insufficientPermissions,

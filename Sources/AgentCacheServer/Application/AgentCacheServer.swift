@@ -177,6 +177,7 @@ public enum AgentCacheServer {
             concurrency: concurrency,
             clock: clock,
             rotationGraceSeconds: configuration.rotationGraceSeconds,
+            plans: configuration.plans,
             logger: logger
         )
     }

@@ -1,3 +1,4 @@
+import AgentCacheAuth
 import AgentCacheCore
 import AgentCacheRedis
 
@@ -23,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
     /// Open mode on a non-loopback interface is refused unless this is set (`--allow-open`).
     public var allowOpen: Bool = false
+    /// Limits of the plan tiers (SPEC §5's, with `--tier-limit` overrides).
+    public var plans: PlanLimits = .standard
     /// How long a rotated key keeps working, in seconds (`--rotation-grace`, default 24 h).
     public var rotationGraceSeconds: Double = 86_400
     /// Take the client address for IP allow-lists from `X-Forwarded-For` (only behind a proxy

@@ -27,21 +27,21 @@ struct ProvisionRoutes {
     @Sendable func provisionJettyThunder(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         let authority = try admin(request)
         let body = try await request.collectBody(upTo: maxBodyBytes)
-        return try await created(authority.provision(try ProvisionRequest.jettyThunder(Array(buffer: body))), message: nil)
+        return try await created(authority.provision(try ProvisionRequest.jettyThunder(Array(buffer: body))), plans: authority.plans, message: nil)
     }
 
     @Sendable func provision(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         let authority = try admin(request)
         let body = try await request.collectBody(upTo: maxBodyBytes)
         let parsed = try ProvisionRequest.generic(Array(buffer: body))
-        return created(try await authority.provision(parsed), message: parsed.message)
+        return created(try await authority.provision(parsed), plans: authority.plans, message: parsed.message)
     }
 
     @Sendable func info(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
         let authority = try admin(request)
         let info = try await authority.info(try context.parameters.require("api_key"))
         let record = info.record
-        let limits = record.tier.limits
+        let limits = authority.plans[record.tier]
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 1024)
         writer.field("success", true)
         writer.field("status", ascii: info.status)
@@ -88,7 +88,7 @@ struct ProvisionRoutes {
         let rotated = try await authority.rotate(try context.parameters.require("api_key"))
         let until = Timestamp.iso8601(millis: rotated.old.retiresAtMillis ?? clock.nowMillis())
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 512)
-        Self.writeKey(rotated.key, rotated.record, message: "API key rotated; the old key keeps working until \(until)", into: &writer)
+        Self.writeKey(rotated.key, rotated.record, limits: authority.plans[rotated.record.tier], message: "API key rotated; the old key keeps working until \(until)", into: &writer)
         writer.field("old_key_valid_until", ascii: until)
         return .json(writer.finish())
     }
@@ -111,22 +111,22 @@ struct ProvisionRoutes {
         return authority
     }
 
-    private func created(_ provisioned: (key: APIKey, record: KeyRecord), message: String?) -> Response {
+    private func created(_ provisioned: (key: APIKey, record: KeyRecord), plans: PlanLimits, message: String?) -> Response {
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 512)
         let text = message ?? (provisioned.record.integration == "jettythunder"
             ? "JettyThunder master key provisioned successfully" : "API key provisioned successfully")
-        Self.writeKey(provisioned.key, provisioned.record, message: text, into: &writer)
+        Self.writeKey(provisioned.key, provisioned.record, limits: plans[provisioned.record.tier], message: text, into: &writer)
         return .json(writer.finish(), status: .created)
     }
 
     /// Seed 000's shape: success, message, api_key, namespace, environment, rate_limit, tier.
-    private static func writeKey(_ key: APIKey, _ record: KeyRecord, message: String, into writer: inout JSONObjectWriter) {
+    private static func writeKey(_ key: APIKey, _ record: KeyRecord, limits: TierLimits, message: String, into writer: inout JSONObjectWriter) {
         writer.field("success", true)
         writer.field("message", string: message)
         writer.field("api_key", ascii: key.text)
         writer.field("namespace", string: record.namespace)
         writer.field("environment", string: record.environment)
-        writer.field("rate_limit", record.tier.limits.monthlyRequests)
+        writer.field("rate_limit", limits.monthlyRequests)
         writer.field("tier", ascii: record.tier.rawValue)
     }
 
