@@ -74,13 +74,17 @@ struct AuthLimitsTests {
             let reply = try await api.post("/api/provision", #"{"user_id":"u1","integration":"acme","project_id":"p1","tier":"free"}"#, headers: adminHeaders)
             let key = try #require(try reply.object()["api_key"] as? String)
             #expect(try reply.object()["rate_limit"] as? Int == 5000)
-            var statuses: [Int] = []
-            for _ in 0..<4 {
-                let answer = try await api.check(Body.chat(), headers: keyHeaders(key))
-                #expect(answer.headers[HTTPField.Name("X-RateLimit-Limit")!] == "2")
-                statuses.append(answer.status.code)
+            let start = ContinuousClock.now
+            let answers = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for _ in 0..<8 { group.addTask { try await api.check(Body.chat(), headers: keyHeaders(key)) } }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
             }
-            #expect(statuses.filter { $0 == 429 }.count >= 1, "\(statuses)")
+            let took = ContinuousClock.now - start
+            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            for answer in answers { #expect(answer.headers[HTTPField.Name("X-RateLimit-Limit")!] == "2") }
+            // A bucket of 2 refilling at 2/s, however slowly this machine sent the 8.
+            let admitted = answers.filter { $0.status == .ok }.count
+            #expect(Double(admitted) <= 2 + 2 * seconds + 1, "\(admitted) of 8 in \(took)")
         }
     }
 

@@ -123,6 +123,7 @@ struct HitFastPathTests {
             #expect(try await api.set(Body.set(response: Self.answer), headers: keyHeaders(key)).status == .ok)
             var ok = 0
             var refused = 0
+            let start = ContinuousClock.now
             for _ in 0..<15 {
                 let reply = try await api.get(Body.chat(), headers: keyHeaders(key))
                 #expect(reply.headers[HTTPField.Name("X-RateLimit-Limit")!] == "10")
@@ -135,7 +136,10 @@ struct HitFastPathTests {
                     refused += 1
                 }
             }
-            #expect(refused >= 1)
+            let took = ContinuousClock.now - start
+            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            // A bucket of 10 (one taken by the set) refilling at 10/s, however slow the machine.
+            #expect(Double(ok) <= 9 + 10 * seconds + 1, "\(ok) admitted, \(refused) refused in \(took)")
             #expect(try await Self.fastAnswers(api) == 15)
             let usage = try #require(try await api.keyInfo(key)["usage"] as? [String: Any])
             #expect(usage["requests"] as? Int == 1 + ok)

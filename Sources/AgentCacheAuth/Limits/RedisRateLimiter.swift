@@ -35,7 +35,8 @@ public final class RedisRateLimiter: RateLimiting {
     }
 
     public func acquire(key: String, ratePerSecond: Int) async -> RateDecision {
-        let rate = max(1, ratePerSecond)
+        // The schedule is kept in microseconds: at most one request per microsecond.
+        let rate = min(max(1, ratePerSecond), 1_000_000)
         let emission = Int64(1_000_000 / rate)
         let tolerance = emission * Int64(rate)
         let decided = await redis.attempt { client -> RateDecision? in

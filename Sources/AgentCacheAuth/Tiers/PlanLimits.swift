@@ -40,7 +40,11 @@ public struct PlanLimits: Sendable, Equatable {
                 return number
             }
             switch field {
-            case "rps": tierLimits.requestsPerSecond = Int(try whole(allowingNone: false)!)
+            case "rps":
+                let rate = try whole(allowingNone: false)!
+                // The rate limiters schedule in microseconds.
+                guard rate <= 1_000_000 else { throw .invalidRequest("--tier-limit '\(override)': rps can be at most 1000000, got \(rate)") }
+                tierLimits.requestsPerSecond = Int(rate)
             case "monthly": tierLimits.monthlyRequests = try whole(allowingNone: false)!
             case "concurrent": tierLimits.concurrentRequests = try whole(allowingNone: true).map { Int($0) }
             case "namespaces": tierLimits.maxNamespaces = try whole(allowingNone: true).map { Int($0) }

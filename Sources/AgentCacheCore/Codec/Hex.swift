@@ -3,8 +3,19 @@
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    /// `bytes` as lowercase hex. O(n), one allocation.
+    /// `bytes` as lowercase hex. O(n), one allocation (the string itself when the bytes are
+    /// contiguous).
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let direct = bytes.withContiguousStorageIfAvailable { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0xF)]
+                }
+                return bytes.count * 2
+            }
+        }
+        if let direct { return direct }
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {

@@ -86,9 +86,7 @@ struct HitFastPath: Sendable {
         headers[.xCache] = LookupResponse.xCache(.edge)
         if let admission {
             authority?.finishNow(admission)
-            for (name, value) in admission.headers {
-                if let field = HTTPField.Name(name) { headers[field] = value }
-            }
+            headers.setRateLimit(admission.rate)
         }
         let responseBody = LookupResponse.hitBody(hit, key: key, nowMillis: now, startedNanos: started, allocator: allocator)
         return finish(Answer(status: .ok, headers: headers, body: responseBody), started: started)

@@ -43,9 +43,7 @@ public struct TenantResolver: RouterMiddleware {
             // Released before answering (not in a detached task), so a client's next request
             // never finds its previous one still counted.
             await authority.finish(admission)
-            for (name, value) in admission.headers {
-                if let field = HTTPField.Name(name) { response.headers[field] = value }
-            }
+            response.headers.setRateLimit(admission.rate)
             return response
         } catch {
             await authority.finish(admission)
@@ -90,6 +88,19 @@ public struct TenantResolver: RouterMiddleware {
 extension HTTPField.Name {
     /// The client chain a proxy reports; trusted only with `--trust-forwarded-for`.
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let xRateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    static let xRateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let xRateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
+}
+
+extension HTTPFields {
+    /// `X-RateLimit-Limit/Remaining/Reset` of an admitted request (`KeyAuthority.rateHeaders`
+    /// spells the same for errors). Three integer formats, no dictionary.
+    mutating func setRateLimit(_ rate: RateDecision) {
+        self[.xRateLimitLimit] = String(rate.limit)
+        self[.xRateLimitRemaining] = String(rate.remaining)
+        self[.xRateLimitReset] = String(rate.resetSeconds)
+    }
 }
 
 extension String {

@@ -28,7 +28,7 @@ struct PlanLimitsTests {
     }
 
     @Test("a malformed override is refused with a one-line reason", arguments: [
-        "enterprise", "gold:rps=1", "pro:rps", "pro:rps=0", "pro:rps=none", "pro:speed=3", "pro:concurrent=-1",
+        "enterprise", "gold:rps=1", "pro:rps", "pro:rps=0", "pro:rps=none", "pro:speed=3", "pro:concurrent=-1", "pro:rps=2000000",
     ])
     func malformedOverrideIsRefused(_ override: String) {
         var plans = PlanLimits.standard
