@@ -3,6 +3,7 @@ import AgentCacheCore
 import AgentCacheOrigin
 import AgentCacheRedis
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -83,13 +84,17 @@ public enum AgentCacheServer {
         )
         let serverName = "agentcache"
         let useFastPath = configuration.hitFastPath
+        var makeHandler: (@Sendable () -> HitFastPathHandler)?
+        if useFastPath {
+            makeHandler = { @Sendable in HitFastPathHandler(path: fastPath, serverName: serverName) }
+        }
+        let perConnection = makeHandler
+        let server = HTTPServerBuilder { (responder: @escaping HTTPChannelHandler.Responder) throws -> any ServerChildChannel in
+            AgentCacheHTTP1Channel(responder: responder, fastPath: perConnection)
+        }
         var application = Application(
             router: router,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: useFastPath ? [HitFastPathHandler(path: fastPath, serverName: serverName)] : []
-                )
-            ),
+            server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: serverName

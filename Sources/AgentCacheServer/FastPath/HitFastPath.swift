@@ -2,6 +2,7 @@ import AgentCacheAuth
 import AgentCacheCore
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 
 /// Answers `POST /api/cache/get` edge hits without leaving the event loop: the same
 /// authentication, admission, namespace rules, counters and response bytes as the router's
@@ -23,21 +24,21 @@ struct HitFastPath: Sendable {
     let trustForwardedFor: Bool
     let maxBodyBytes: Int
 
-    /// A complete answer: status, headers (without the date and server, which the writer adds)
-    /// and body.
+    /// A complete answer: status, headers (without the length, date and server, which the
+    /// writer adds) and body, in NIO's HTTP/1 types so nothing is converted on the way out.
     struct Answer {
-        var status: HTTPResponse.Status
-        var headers: HTTPFields
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
         var body: ByteBuffer
     }
 
-    /// Whether `head` may be a fast-path request: `POST /api/cache/get` with nothing that
-    /// needs the router's connection handling (`Connection` other than keep-alive, `Expect`,
-    /// a declared body over the limit).
-    func accepts(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, head.path == Self.route, head.headerFields[.expect] == nil else { return false }
-        if let connection = head.headerFields[.connection], connection.lowercased() != "keep-alive" { return false }
-        if let length = head.headerFields[.contentLength] {
+    /// Whether `head` may be a fast-path request: an HTTP/1.1 keep-alive `POST /api/cache/get`
+    /// with nothing that needs the router's handling (`Expect`, a declared body over the limit).
+    func accepts(_ head: HTTPRequestHead) -> Bool {
+        guard head.method == .POST, head.uri == Self.route, head.version == .http1_1, head.isKeepAlive,
+            !head.headers.contains(name: "Expect")
+        else { return false }
+        if let length = head.headers.first(name: "Content-Length") {
             guard let declared = Int(length), declared <= maxBodyBytes else { return false }
         }
         return true
@@ -45,7 +46,7 @@ struct HitFastPath: Sendable {
 
     /// The answer to `head` + `body` when it is an edge hit this path can serve; nil to hand
     /// the request to the router untouched.
-    func answer(_ head: HTTPRequest, body: ByteBuffer, remoteAddress: SocketAddress?, allocator: ByteBufferAllocator) -> Answer? {
+    func answer(_ head: HTTPRequestHead, body: ByteBuffer, remoteAddress: SocketAddress?, allocator: ByteBufferAllocator) -> Answer? {
         let started = NIODeadline.now().uptimeNanoseconds
         guard let lookup = try? body.withUnsafeReadableBytes({ (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) })
         else { return nil }
@@ -54,39 +55,46 @@ struct HitFastPath: Sendable {
         let tenant: String
         let record: KeyRecord?
         if let authority {
-            guard let known = try? authority.authenticateNow(TenantResolver.credential(head.headerFields)) else { return nil }
+            let credential = TenantResolver.credential(apiKey: head.headers.first(name: "X-API-Key"), authorization: head.headers.first(name: "Authorization"))
+            guard let known = try? authority.authenticateNow(credential) else { return nil }
             tenant = known.namespace
             record = known
         } else {
             tenant = TenantResolver.defaultTenant
             record = nil
         }
-        guard let namespace = try? CacheNamespace(tenant: tenant, clientNamespace: lookup.namespace ?? head.headerFields[.xCacheNamespace])
+        guard let namespace = try? CacheNamespace(tenant: tenant, clientNamespace: lookup.namespace ?? head.headers.first(name: "X-Cache-Namespace"))
         else { return nil }
         if let authority, let record, !authority.knowsNamespace(namespace.name, for: record) { return nil }
         guard let (key, hit) = engine.peekEdgeHit(lookup.fields, in: namespace) else { return nil }
 
         // Committed from here: admission counts the request as the router's path would.
-        var headers = HTTPFields()
+        var headers = HTTPHeaders()
         var admission: Admission?
         if let authority, let record {
-            let clientAddress = TenantResolver.clientAddress(head.headerFields, remote: remoteAddress, trustForwardedFor: trustForwardedFor)
+            let clientAddress = TenantResolver.clientAddress(
+                forwardedFor: head.headers.first(name: "X-Forwarded-For"),
+                remote: remoteAddress,
+                trustForwardedFor: trustForwardedFor
+            )
             do {
                 guard let admitted = try authority.admitNow(record, scope: .cacheRead, clientAddress: clientAddress) else { return nil }
                 admission = admitted
             } catch {
-                let (body, errorHeaders) = ErrorMiddleware<AgentCacheRequestContext>.parts(for: error, allocator: allocator)
-                return finish(Answer(status: error.httpStatus, headers: errorHeaders, body: body), started: started)
+                let (body, fields) = ErrorMiddleware<AgentCacheRequestContext>.parts(for: error, allocator: allocator)
+                let errorHeaders = HTTPHeaders(fields.map { ($0.name.canonicalName, $0.value) })
+                let status = HTTPResponseStatus(statusCode: error.httpStatus.code)
+                return finish(Answer(status: status, headers: errorHeaders, body: body), started: started)
             }
         }
         let now = engine.clock.nowMillis()
         stats.record(tenant: tenant, atMillis: now, hit: true, request: true)
         engine.countEdgeHit(key)
         metrics.recordHit(tier: .edge)
-        headers[.xCache] = LookupResponse.xCache(.edge)
+        headers.add(name: "X-Cache", value: LookupResponse.xCache(.edge))
         if let admission {
             authority?.finishNow(admission)
-            headers.setRateLimit(admission.rate)
+            for (name, value) in admission.rate.headerPairs { headers.add(name: name, value: value) }
         }
         let responseBody = LookupResponse.hitBody(hit, key: key, nowMillis: now, startedNanos: started, allocator: allocator)
         return finish(Answer(status: .ok, headers: headers, body: responseBody), started: started)
@@ -95,12 +103,12 @@ struct HitFastPath: Sendable {
     /// Adds the JSON content type and records the request as `RequestMetricsMiddleware` would.
     private func finish(_ answer: Answer, started: UInt64) -> Answer {
         var answer = answer
-        answer.headers[.contentType] = "application/json"
+        answer.headers.add(name: "Content-Type", value: "application/json")
         metrics.recordFastPathAnswer()
         metrics.recordRequest(
             route: Self.route,
             method: "POST",
-            status: answer.status.code,
+            status: Int(answer.status.code),
             nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds &- started)
         )
         return answer

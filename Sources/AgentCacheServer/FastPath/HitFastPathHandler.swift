@@ -1,25 +1,24 @@
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
-/// A channel handler in Hummingbird's HTTP/1 pipeline (after the HTTP codecs, before the
-/// router's async channel) that answers edge hits on the event loop through `HitFastPath`,
-/// sparing them the hop into Swift concurrency and the router. Every other request, and any
-/// request while the router still owes an answer on this connection (so answers never
-/// overtake each other), passes through unchanged.
+/// A channel handler between NIO's HTTP/1 codec and Hummingbird's pipeline that answers edge
+/// hits on the event loop through `HitFastPath`, sparing them the type conversions, the hop
+/// into Swift concurrency and the router. Every other request, and any request while the
+/// router still owes an answer on this connection (so answers never overtake each other),
+/// passes through unchanged.
 ///
 /// Not Sendable: NIO confines a handler to its channel's event loop.
 final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         /// Between requests.
         case idle
         /// Holding a candidate request until its end arrives.
-        case collecting(HTTPRequest, ByteBuffer?)
+        case collecting(HTTPRequestHead, ByteBuffer?)
         /// Forwarding the current request to the router.
         case passing
     }
@@ -46,18 +45,17 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 pass(part, context: context)
             }
-        case (.collecting(let head, var body), .body(let chunk)):
+        case (.collecting(let head, var body), .body(var chunk)):
             if (body?.readableBytes ?? 0) + chunk.readableBytes > path.maxBodyBytes {
                 // Over the limit: the router refuses it with 413.
                 replay(head, body, context: context)
-                context.fireChannelRead(wrapInboundOut(part))
+                context.fireChannelRead(data)
                 return
             }
-            state = .idle  // drop the reference so the append does not copy
+            state = .idle  // drop the held reference so appending does not copy
             if body == nil {
                 body = chunk
             } else {
-                var chunk = chunk
                 body!.writeBuffer(&chunk)
             }
             state = .collecting(head, body)
@@ -68,7 +66,7 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 write(answer, context: context)
             } else {
                 replay(head, body, context: context)
-                context.fireChannelRead(wrapInboundOut(part))
+                context.fireChannelRead(data)
                 state = .idle
             }
         case (.passing, .end):
@@ -77,7 +75,7 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.passing, _):
             context.fireChannelRead(data)
         default:
-            // A part out of order: let the router's codec handling decide.
+            // A part out of order: the router's codec handling decides.
             pass(part, context: context)
         }
     }
@@ -96,14 +94,21 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Hands `part` (a head, or a part after an out-of-order one) to the router.
-    private func pass(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
-        if case .head = part { owedByRouter += 1 }
-        state = part.isEnd ? .idle : .passing
+    private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head:
+            owedByRouter += 1
+            state = .passing
+        case .body:
+            state = .passing
+        case .end:
+            state = .idle
+        }
         context.fireChannelRead(wrapInboundOut(part))
     }
 
     /// Gives a held request's head and body to the router, which then reads the rest.
-    private func replay(_ head: HTTPRequest, _ body: ByteBuffer?, context: ChannelHandlerContext) {
+    private func replay(_ head: HTTPRequestHead, _ body: ByteBuffer?, context: ChannelHandlerContext) {
         owedByRouter += 1
         state = .passing
         context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -111,20 +116,13 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ answer: HitFastPath.Answer, context: ChannelHandlerContext) {
-        var fields = answer.headers
-        fields[.contentLength] = String(answer.body.readableBytes)
-        fields[.date] = date.now()
-        fields[.server] = serverName
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
+        var headers = answer.headers
+        headers.add(name: "Content-Length", value: String(answer.body.readableBytes))
+        headers.add(name: "Date", value: date.now())
+        headers.add(name: "Server", value: serverName)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
-    }
-}
-
-extension HTTPRequestPart {
-    fileprivate var isEnd: Bool {
-        if case .end = self { return true }
-        return false
     }
 }

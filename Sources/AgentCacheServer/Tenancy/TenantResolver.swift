@@ -33,7 +33,11 @@ public struct TenantResolver: RouterMiddleware {
             return try await next(request, context)
         }
         let record = try await authority.authenticate(Self.credential(request.headers))
-        let clientAddress = Self.clientAddress(request.headers, remote: context.remoteAddress, trustForwardedFor: trustForwardedFor)
+        let clientAddress = Self.clientAddress(
+            forwardedFor: request.headers[.xForwardedFor],
+            remote: context.remoteAddress,
+            trustForwardedFor: trustForwardedFor
+        )
         let admission = try await authority.admit(record, scope: scope, clientAddress: clientAddress)
         context.tenant = record.namespace
         context.admission = admission
@@ -43,7 +47,9 @@ public struct TenantResolver: RouterMiddleware {
             // Released before answering (not in a detached task), so a client's next request
             // never finds its previous one still counted.
             await authority.finish(admission)
-            response.headers.setRateLimit(admission.rate)
+            for (name, value) in admission.rate.headerPairs {
+                if let field = HTTPField.Name(name) { response.headers[field] = value }
+            }
             return response
         } catch {
             await authority.finish(admission)
@@ -68,8 +74,13 @@ public struct TenantResolver: RouterMiddleware {
 
     /// `X-API-Key`, else the token of `Authorization: Bearer`.
     static func credential(_ headers: HTTPFields) -> String? {
-        if let key = headers[.xAPIKey] { return key.trimmingSpaces }
-        guard let authorization = headers[.authorization] else { return nil }
+        credential(apiKey: headers[.xAPIKey], authorization: headers[.authorization])
+    }
+
+    /// The credential in the values of `X-API-Key` and `Authorization` (either may be absent).
+    static func credential(apiKey: String?, authorization: String?) -> String? {
+        if let apiKey { return apiKey.trimmingSpaces }
+        guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         return String(parts[1]).trimmingSpaces
@@ -77,8 +88,8 @@ public struct TenantResolver: RouterMiddleware {
 
     /// The client's address for IP allow-lists: the first `X-Forwarded-For` entry behind a
     /// trusted proxy, else the connection's peer.
-    static func clientAddress(_ headers: HTTPFields, remote: SocketAddress?, trustForwardedFor: Bool) -> String? {
-        if trustForwardedFor, let forwarded = headers[.xForwardedFor], let first = forwarded.split(separator: ",").first {
+    static func clientAddress(forwardedFor: String?, remote: SocketAddress?, trustForwardedFor: Bool) -> String? {
+        if trustForwardedFor, let forwardedFor, let first = forwardedFor.split(separator: ",").first {
             return String(first).trimmingSpaces
         }
         return remote?.ipAddress
@@ -88,18 +99,13 @@ public struct TenantResolver: RouterMiddleware {
 extension HTTPField.Name {
     /// The client chain a proxy reports; trusted only with `--trust-forwarded-for`.
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
-    static let xRateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
-    static let xRateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
-    static let xRateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
 }
 
-extension HTTPFields {
-    /// `X-RateLimit-Limit/Remaining/Reset` of an admitted request (`KeyAuthority.rateHeaders`
-    /// spells the same for errors). Three integer formats, no dictionary.
-    mutating func setRateLimit(_ rate: RateDecision) {
-        self[.xRateLimitLimit] = String(rate.limit)
-        self[.xRateLimitRemaining] = String(rate.remaining)
-        self[.xRateLimitReset] = String(rate.resetSeconds)
+extension RateDecision {
+    /// `X-RateLimit-Limit/Remaining/Reset` of an admitted request, as name-value pairs
+    /// (`KeyAuthority.rateHeaders` spells the same for errors).
+    var headerPairs: [(name: String, value: String)] {
+        [("X-RateLimit-Limit", String(limit)), ("X-RateLimit-Remaining", String(remaining)), ("X-RateLimit-Reset", String(resetSeconds))]
     }
 }
 
