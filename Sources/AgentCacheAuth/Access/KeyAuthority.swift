@@ -128,17 +128,17 @@ public final class KeyAuthority: Sendable {
     public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) async throws(CacheError) -> Admission {
         let limits = plans[record.tier]
         let rate = await limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond)
-        var headers = try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
+        try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
         do {
             try await ledger.prepare(account: record.account, month: Self.month(of: clock.nowMillis()))
         } catch {
-            throw CacheError(error.code, error.message, responseHeaders: headers)
+            throw CacheError(error.code, error.message, responseHeaders: Self.rateHeaders(rate))
         }
-        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
+        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
         var slot: ConcurrencySlot?
         if let concurrent = limits.concurrentRequests {
             slot = await concurrency.acquire(record.account, limit: concurrent)
-            try Self.checkSlot(slot, record, limit: concurrent, headers: &headers)
+            try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
         }
         return Admission(record: record, limits: limits, rate: rate, slot: slot)
     }
@@ -156,27 +156,27 @@ public final class KeyAuthority: Sendable {
         let localConcurrency = concurrency as? ConcurrencyLimiter
         if limits.concurrentRequests != nil && localConcurrency == nil { return nil }
         let rate = limiter.acquireNow(key: record.account, ratePerSecond: limits.requestsPerSecond)
-        var headers = try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
-        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), headers: headers)
+        try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
+        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
         var slot: ConcurrencySlot?
         if let concurrent = limits.concurrentRequests, let localConcurrency {
             slot = localConcurrency.acquireNow(record.account, limit: concurrent)
-            try Self.checkSlot(slot, record, limit: concurrent, headers: &headers)
+            try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
         }
         return Admission(record: record, limits: limits, rate: rate, slot: slot)
     }
 
-    /// The rate-limit headers of `rate`, after checking the rate, the IP allow-list and the
-    /// scope: 429 `RATE_LIMIT_EXCEEDED` or 403 `INSUFFICIENT_PERMISSIONS`, headers attached.
+    /// Checks the rate, the IP allow-list and the scope: 429 `RATE_LIMIT_EXCEEDED` or 403
+    /// `INSUFFICIENT_PERMISSIONS`, with the rate-limit headers (built only when refusing).
     private static func checkAccess(
         _ record: KeyRecord,
         limits: TierLimits,
         rate: RateDecision,
         scope: Scope,
         clientAddress: String?
-    ) throws(CacheError) -> [String: String] {
-        var headers = rateHeaders(rate)
+    ) throws(CacheError) {
         guard rate.allowed else {
+            var headers = rateHeaders(rate)
             headers["Retry-After"] = String(rate.retryAfterSeconds)
             throw CacheError(
                 .rateLimitExceeded,
@@ -185,18 +185,17 @@ public final class KeyAuthority: Sendable {
             )
         }
         if let address = clientAddress, !record.allowedIPs.allows(address) {
-            throw CacheError(.insufficientPermissions, "this API key is not allowed from \(address) (IP allow-list)", responseHeaders: headers)
+            throw CacheError(.insufficientPermissions, "this API key is not allowed from \(address) (IP allow-list)", responseHeaders: rateHeaders(rate))
         } else if clientAddress == nil && !record.allowedIPs.isEmpty {
-            throw CacheError(.insufficientPermissions, "this API key has an IP allow-list and the client address is unknown", responseHeaders: headers)
+            throw CacheError(.insufficientPermissions, "this API key has an IP allow-list and the client address is unknown", responseHeaders: rateHeaders(rate))
         }
         guard record.scopes.contains(scope) else {
             throw CacheError(
                 .insufficientPermissions,
                 "this API key lacks the \(scope.rawValue) scope (it has: \(record.scopes.sorted().map(\.rawValue).joined(separator: ", ")))",
-                responseHeaders: headers
+                responseHeaders: rateHeaders(rate)
             )
         }
-        return headers
     }
 
     /// 429 `QUOTA_EXCEEDED` unless the ledger counted the request.
@@ -204,20 +203,21 @@ public final class KeyAuthority: Sendable {
         _ record: KeyRecord,
         limits: TierLimits,
         _ counted: (allowed: Bool, used: Int64),
-        headers: [String: String]
+        rate: RateDecision
     ) throws(CacheError) {
         guard counted.allowed else {
             throw CacheError(
                 .quotaExceeded,
                 "monthly quota of \(limits.monthlyRequests) requests used up (\(record.tier.rawValue) tier); it resets on the 1st (UTC)",
-                responseHeaders: headers
+                responseHeaders: rateHeaders(rate)
             )
         }
     }
 
     /// 429 `RATE_LIMIT_EXCEEDED` (with `Retry-After: 1`) when no concurrency slot was free.
-    private static func checkSlot(_ slot: ConcurrencySlot?, _ record: KeyRecord, limit: Int, headers: inout [String: String]) throws(CacheError) {
+    private static func checkSlot(_ slot: ConcurrencySlot?, _ record: KeyRecord, limit: Int, rate: RateDecision) throws(CacheError) {
         guard slot == nil else { return }
+        var headers = rateHeaders(rate)
         headers["Retry-After"] = "1"
         throw CacheError(
             .rateLimitExceeded,
@@ -329,10 +329,13 @@ public final class KeyAuthority: Sendable {
         ]
     }
 
-    /// `yyyymm` (UTC) of `millis`, from the core's ISO-8601 formatter.
+    /// `yyyymm` (UTC) of `millis`, from the core's civil-time arithmetic (no formatter: the
+    /// fast path asks on every request).
     public static func month(of millis: Int64) -> String {
-        let iso = Timestamp.iso8601(millis: millis)
-        return String(iso.prefix(4)) + String(iso.dropFirst(5).prefix(2))
+        let civil = Timestamp.civilTime(millis: millis)
+        let year = String(civil.year)
+        let month = civil.month < 10 ? "0\(civil.month)" : String(civil.month)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + month
     }
 
     private func existing(_ credential: String) async throws(CacheError) -> KeyRecord {
