@@ -100,6 +100,22 @@ struct HitFastPathTests {
         }
     }
 
+    @Test("a repeated request follows invalidations and a new set (the lookup memo never serves a stale generation)")
+    func repeatedRequestFollowsInvalidation() async throws {
+        try await withTestServer { api in
+            #expect(try await api.set(Body.set(response: Self.answer, #""namespace":"n""#)).status == .ok)
+            #expect(try await api.get(Body.chat(#""namespace":"n""#)).xCache == "HIT-edge")
+            #expect(try await api.get(Body.chat(#""namespace":"n""#)).xCache == "HIT-edge")
+            #expect(try await api.invalidate(#"{"namespace":"n"}"#).status == .ok)
+            #expect(try await api.get(Body.chat(#""namespace":"n""#)).xCache == "MISS")
+            #expect(try await api.set(Body.set(response: #"{"answer":5}"#, #""namespace":"n""#)).status == .ok)
+            let fresh = try await api.get(Body.chat(#""namespace":"n""#))
+            #expect(fresh.xCache == "HIT-edge")
+            #expect(fresh.text.contains(#""answer":5"#))
+            #expect(try await Self.fastAnswers(api) == 3)
+        }
+    }
+
     @Test("a body sent in several packets is collected before the hit is answered")
     func splitBodyIsCollected() async throws {
         try await withTestServer { api in

@@ -110,14 +110,24 @@ public final class CacheEngine: Sendable {
         return nil
     }
 
-    /// The edge tier's live, decodable entry for `fields`, found without suspending and without
-    /// counting a lookup or refreshing recency (pair with `countEdgeHit` once it is served).
-    /// nil when the edge holds none, or the namespace's generation is not known in memory yet:
-    /// then only the async `lookup` can answer. Cost: an edge hit's, without the counters.
-    public func peekEdgeHit(_ fields: ChatKeyFields, in namespace: CacheNamespace) -> (key: CacheKey, hit: Hit)? {
+    /// The key of `fields` in `namespace` and the generation it was derived at, without
+    /// suspending; nil when the namespace's generation is not known in memory yet (then only
+    /// the async `lookup` can answer). Cost: the canonical encoding and one XXH3-128.
+    public func keyNow(_ fields: ChatKeyFields, in namespace: CacheNamespace) -> (key: CacheKey, generation: UInt64)? {
         guard let generation = generations.knownGeneration(of: namespace) else { return nil }
-        let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
-        return edgeHit(key, now: clock.nowMillis(), countingLookup: false).map { (key, $0) }
+        return (KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key, generation)
+    }
+
+    /// Whether `generation` is still the one `namespace` is at, without suspending.
+    public func isCurrent(_ generation: UInt64, of namespace: CacheNamespace) -> Bool {
+        generations.knownGeneration(of: namespace) == generation
+    }
+
+    /// The edge tier's live, decodable entry for `key`, found without suspending and without
+    /// counting a lookup or refreshing recency (pair with `countEdgeHit` once it is served).
+    /// Cost: an edge hit's (one stripe lock, a decode), without the counters.
+    public func peekEdgeHit(_ key: CacheKey) -> Hit? {
+        edgeHit(key, now: clock.nowMillis(), countingLookup: false)
     }
 
     /// Counts a hit found by `peekEdgeHit` and served: one hit, recency refreshed. One stripe lock.

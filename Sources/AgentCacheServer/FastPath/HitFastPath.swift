@@ -12,7 +12,8 @@ import NIOHTTP1
 /// not yet in memory, limits shared through Redis. It declines (nil) before any side effect,
 /// so a declined request is handled by the router exactly as if the fast path did not exist.
 /// Once admission has run it always answers, an admission error included.
-/// Cost of a hit: body parse, key derivation, two stripe-lock visits, one response buffer.
+/// Cost of a repeated hit: one XXH3-128 of the body (the parse and key derivation are
+/// remembered in a `LookupMemo`), a few striped locks, one response buffer.
 struct HitFastPath: Sendable {
     /// The route this path serves.
     static let route = "/api/cache/get"
@@ -23,6 +24,8 @@ struct HitFastPath: Sendable {
     let authority: KeyAuthority?
     let trustForwardedFor: Bool
     let maxBodyBytes: Int
+    /// Request bytes already resolved to keys, shared by every connection.
+    let memo = LookupMemo()
 
     /// A complete answer: status, headers (without the length, date and server, which the
     /// writer adds) and body, in NIO's HTTP/1 types so nothing is converted on the way out.
@@ -48,8 +51,6 @@ struct HitFastPath: Sendable {
     /// the request to the router untouched.
     func answer(_ head: HTTPRequestHead, body: ByteBuffer, remoteAddress: SocketAddress?, allocator: ByteBufferAllocator) -> Answer? {
         let started = NIODeadline.now().uptimeNanoseconds
-        guard let lookup = try? body.withUnsafeReadableBytes({ (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) })
-        else { return nil }
 
         // Who is asking, decided without side effects.
         let tenant: String
@@ -63,10 +64,11 @@ struct HitFastPath: Sendable {
             tenant = TenantResolver.defaultTenant
             record = nil
         }
-        guard let namespace = try? CacheNamespace(tenant: tenant, clientNamespace: lookup.namespace ?? head.headers.first(name: "X-Cache-Namespace"))
-        else { return nil }
+        guard let resolved = resolve(body, tenant: tenant, headerNamespace: head.headers.first(name: "X-Cache-Namespace")) else { return nil }
+        let namespace = resolved.namespace
+        let key = resolved.key
         if let authority, let record, !authority.knowsNamespace(namespace.name, for: record) { return nil }
-        guard let (key, hit) = engine.peekEdgeHit(lookup.fields, in: namespace) else { return nil }
+        guard let hit = engine.peekEdgeHit(key) else { return nil }
 
         // Committed from here: admission counts the request as the router's path would.
         var headers = HTTPHeaders()
@@ -98,6 +100,27 @@ struct HitFastPath: Sendable {
         }
         let responseBody = LookupResponse.hitBody(hit, key: key, nowMillis: now, startedNanos: started, allocator: allocator)
         return finish(Answer(status: .ok, headers: headers, body: responseBody), started: started)
+    }
+
+    /// The namespace and key `body` looks up for `tenant`: from the memo when these exact bytes
+    /// were resolved before for this tenant at the current generation, else parsed, derived
+    /// and remembered. nil when the body is not a valid lookup or the generation is unknown.
+    private func resolve(_ body: ByteBuffer, tenant: String, headerNamespace: String?) -> LookupMemo.Entry? {
+        body.withUnsafeReadableBytes { bytes -> LookupMemo.Entry? in
+            let fingerprint = LookupMemo.fingerprint(tenant: tenant, headerNamespace: headerNamespace, body: bytes)
+            if let known = memo.entry(for: fingerprint), known.namespace.tenant == tenant,
+                engine.isCurrent(known.generation, of: known.namespace)
+            {
+                return known
+            }
+            guard let lookup = try? CacheRequestParser.lookup(bytes),
+                let namespace = try? CacheNamespace(tenant: tenant, clientNamespace: lookup.namespace ?? headerNamespace),
+                let (key, generation) = engine.keyNow(lookup.fields, in: namespace)
+            else { return nil }
+            let entry = LookupMemo.Entry(namespace: namespace, generation: generation, key: key)
+            memo.remember(entry, for: fingerprint)
+            return entry
+        }
     }
 
     /// Adds the JSON content type and records the request as `RequestMetricsMiddleware` would.
