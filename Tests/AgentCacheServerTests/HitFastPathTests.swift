@@ -1,4 +1,6 @@
+import AgentCacheRedis
 import AgentCacheServer
+import AgentCacheTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -159,6 +161,26 @@ struct HitFastPathTests {
             #expect(try await Self.fastAnswers(api) == 15)
             let usage = try #require(try await api.keyInfo(key)["usage"] as? [String: Any])
             #expect(usage["requests"] as? Int == 1 + ok)
+        }
+    }
+
+    @Test("with Redis and API keys, edge hits are answered on the event loop from the key's reserved allowance")
+    func redisModeHitsUseTheFastPath() async throws {
+        try await withRedisServer { redis in
+            let url = redis.url
+            try await withAuthServer(configure: { $0.redis = RedisClientConfiguration(url: url) }) { api in
+                let key = try await api.provisionKey(tier: "enterprise")
+                #expect(try await api.set(Body.set(response: Self.answer), headers: keyHeaders(key)).status == .ok)
+                for _ in 0..<20 {
+                    let reply = try await api.get(Body.chat(), headers: keyHeaders(key))
+                    #expect(reply.xCache == "HIT-edge")
+                    #expect(reply.headers[HTTPField.Name("X-RateLimit-Limit")!] == "500")
+                }
+                // 500 req/s reserves 25 at a time: most hits never wait for Redis.
+                #expect(try await Self.fastAnswers(api) >= 10)
+                let usage = try #require(try await api.keyInfo(key)["usage"] as? [String: Any])
+                #expect(usage["requests"] as? Int == 21)
+            }
         }
     }
 

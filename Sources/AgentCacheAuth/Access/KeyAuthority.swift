@@ -144,18 +144,19 @@ public final class KeyAuthority: Sendable {
     }
 
     /// `admit` without suspending, for the hit fast path: the same decision, errors and side
-    /// effects, when every part of it is in process (rate limiter, concurrency limiter, this
-    /// month's counts loaded). nil, having decided and changed nothing, when a part needs a
-    /// suspension (limits shared through Redis, first request of an account this month): then
-    /// call `admit`. Pair an admission with `finishNow`.
+    /// effects, when every part of it can be decided in process (the rate limiter has the
+    /// allowance at hand, this month's counts are loaded). nil, having decided and changed
+    /// nothing, when a part needs a suspension: then call `admit`. Pair with `finishNow`.
+    ///
+    /// Concurrency: an in-process limit is checked and held as in `admit`. A limit shared
+    /// through Redis is not: a request answered within one event-loop turn holds no slot a
+    /// lease round trip could measure (node-local work is bounded by the event-loop threads).
     public func admitNow(_ record: KeyRecord, scope: Scope, clientAddress: String?) throws(CacheError) -> Admission? {
         let limits = plans[record.tier]
-        guard let limiter = limiter as? GCRALimiter,
-            ledger.isPrepared(account: record.account, month: Self.month(of: clock.nowMillis()))
-        else { return nil }
+        guard ledger.isPrepared(account: record.account, month: Self.month(of: clock.nowMillis())) else { return nil }
         let localConcurrency = concurrency as? ConcurrencyLimiter
-        if limits.concurrentRequests != nil && localConcurrency == nil { return nil }
-        let rate = limiter.acquireNow(key: record.account, ratePerSecond: limits.requestsPerSecond)
+        if limits.concurrentRequests != nil && localConcurrency == nil && !(concurrency is RedisConcurrencyLimiter) { return nil }
+        guard let rate = limiter.decideNow(key: record.account, ratePerSecond: limits.requestsPerSecond) else { return nil }
         try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
         try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
         var slot: ConcurrencySlot?

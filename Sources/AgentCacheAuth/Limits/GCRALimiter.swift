@@ -19,6 +19,11 @@ public final class GCRALimiter: RateLimiting {
         acquireNow(key: key, ratePerSecond: ratePerSecond)
     }
 
+    /// Always decides in process.
+    public func decideNow(key: String, ratePerSecond: Int) -> RateDecision? {
+        acquireNow(key: key, ratePerSecond: ratePerSecond)
+    }
+
     /// The synchronous form of `acquire`, for the Redis limiter's fallback.
     public func acquireNow(key: String, ratePerSecond: Int) -> RateDecision {
         // The schedule is kept in microseconds: at most one request per microsecond.

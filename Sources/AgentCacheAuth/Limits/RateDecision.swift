@@ -32,4 +32,8 @@ public protocol RateLimiting: Sendable {
     /// Takes one request from `key`'s allowance if it fits. Cost: O(1) in process, one
     /// round trip through Redis.
     func acquire(key: String, ratePerSecond: Int) async -> RateDecision
+
+    /// `acquire` without suspending, when this limiter can decide in process right now;
+    /// nil, having taken nothing, when only `acquire` can decide.
+    func decideNow(key: String, ratePerSecond: Int) -> RateDecision?
 }

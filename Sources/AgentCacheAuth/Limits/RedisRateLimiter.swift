@@ -1,32 +1,65 @@
 import AgentCacheRedis
 import Logging
+import NIOConcurrencyHelpers
+import NIOCore
 
-/// GCRA through Redis: one atomic Lua script per request on `ac:rate:<key>`, using Redis's
-/// own `TIME`, so every node shares one bucket and node clocks do not matter. When Redis
-/// fails the request is decided by the in-process `fallback` (fail open to per-node limits,
-/// never to no limit).
+/// GCRA through Redis: one atomic Lua script on `ac:rate:<key>`, using Redis's own `TIME`, so
+/// every node shares one bucket and node clocks do not matter. When Redis fails the request
+/// is decided by the in-process `fallback` (fail open to per-node limits, never to no limit).
+///
+/// Fast keys reserve their allowance in small batches: one script run takes up to
+/// `batch(for:)` requests (1 below 20 req/s, so small limits stay exact; 1/20 of the rate
+/// above, at most 100) and this node hands them out in process, through `decideNow` too,
+/// for up to `reserveMillis`. Every request admitted was taken from the shared bucket, so
+/// over any window the nodes admit at most what it allows plus one batch each (used after
+/// the window's start though reserved before it); a batch left unused is at most 1/20 of a
+/// second's allowance not admitted.
 public final class RedisRateLimiter: RateLimiting {
     /// Runs the script, and says when to decide in process instead.
     public let redis: RedisFallback
     /// Decides while Redis is unreachable.
     public let fallback: GCRALimiter
 
-    /// KEYS[1] arrival time (µs); ARGV emission interval, tolerance (µs).
-    /// Returns {allowed, ahead, excess} in µs.
+    /// KEYS[1] arrival time (µs); ARGV emission interval, tolerance (µs), requests wanted.
+    /// Returns {granted, ahead, excess} in µs: granted ≥ 1 requests reserved, or 0 refused.
     static let script = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local emission = tonumber(ARGV[1])
         local tolerance = tonumber(ARGV[2])
+        local wanted = tonumber(ARGV[3])
         local arrival = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
         if arrival < now then arrival = now end
         local nextArrival = arrival + emission
         if nextArrival - now > tolerance then
             return {0, arrival - now, nextArrival - now - tolerance}
         end
+        local granted = math.floor((tolerance - (arrival - now)) / emission)
+        if granted > wanted then granted = wanted end
+        if granted < 1 then granted = 1 end
+        nextArrival = arrival + granted * emission
         redis.call('SET', KEYS[1], string.format('%d', nextArrival), 'PX', math.floor(tolerance / 1000) + 1000)
-        return {1, nextArrival - now, 0}
+        return {granted, nextArrival - now, 0}
         """
+
+    /// Requests reserved but not yet handed out, per key.
+    private struct Reserve {
+        var left: Int
+        var expiresAtNanos: UInt64
+        var decision: RateDecision
+    }
+
+    private let reserves = NIOLockedValueBox([String: Reserve]())
+
+    /// How long a reserved batch may be handed out. Its requests are taken from the shared
+    /// bucket when reserved, so holding them longer admits nothing extra; the bound keeps the
+    /// `X-RateLimit-Remaining` a node reports from going stale.
+    public static let reserveMillis: UInt64 = 1_000
+
+    /// Requests one script run reserves for a key limited to `rate` per second.
+    public static func batch(for rate: Int) -> Int {
+        min(100, max(1, rate / 20))
+    }
 
     /// Wraps `client`, falling back to `fallback`.
     public init(client: RedisClient, fallback: GCRALimiter = GCRALimiter(), logger: Logger = Logger(label: "agentcache.ratelimit")) {
@@ -35,20 +68,52 @@ public final class RedisRateLimiter: RateLimiting {
     }
 
     public func acquire(key: String, ratePerSecond: Int) async -> RateDecision {
+        if let reserved = decideNow(key: key, ratePerSecond: ratePerSecond) { return reserved }
         // The schedule is kept in microseconds: at most one request per microsecond.
         let rate = min(max(1, ratePerSecond), 1_000_000)
         let emission = Int64(1_000_000 / rate)
         let tolerance = emission * Int64(rate)
-        let decided = await redis.attempt { client -> RateDecision? in
+        let wanted = Self.batch(for: rate)
+        let decided = await redis.attempt { client -> (RateDecision, granted: Int)? in
             let reply = try await client.execute([
                 "EVAL", .string(Self.script), 1, .string(RedisKeys.prefix + "rate:" + key),
-                RedisArgument(emission), RedisArgument(tolerance),
+                RedisArgument(emission), RedisArgument(tolerance), RedisArgument(Int64(wanted)),
             ])
             guard case .array(let values) = reply, values.count == 3,
-                let allowed = values[0].integer, let ahead = values[1].integer, let excess = values[2].integer
+                let granted = values[0].integer, let ahead = values[1].integer, let excess = values[2].integer
             else { return nil }
-            return .gcra(allowed: allowed == 1, limit: rate, emission: emission, tolerance: tolerance, ahead: ahead, excess: excess)
+            let decision = RateDecision.gcra(allowed: granted > 0, limit: rate, emission: emission, tolerance: tolerance, ahead: ahead, excess: excess)
+            return (decision, Int(granted))
         }
-        return decided ?? fallback.acquireNow(key: key, ratePerSecond: rate)
+        guard case (var decision, let granted)? = decided else { return fallback.acquireNow(key: key, ratePerSecond: rate) }
+        if granted > 1 {
+            let now = NIODeadline.now().uptimeNanoseconds
+            reserves.withLockedValue { reserves in
+                // Concurrent refills add up rather than drop what another one reserved.
+                let held = reserves[key].map { $0.expiresAtNanos > now ? $0.left : 0 } ?? 0
+                reserves[key] = Reserve(left: held + granted - 1, expiresAtNanos: now + Self.reserveMillis * 1_000_000, decision: decision)
+            }
+            decision.remaining += granted - 1
+        }
+        return decision
+    }
+
+    /// One request from this node's reserved batch for `key`, if it holds an unexpired one;
+    /// nil otherwise (then `acquire` asks Redis). A lock and a lookup.
+    public func decideNow(key: String, ratePerSecond: Int) -> RateDecision? {
+        let now = NIODeadline.now().uptimeNanoseconds
+        return reserves.withLockedValue { reserves -> RateDecision? in
+            guard var reserve = reserves[key], reserve.decision.limit == min(max(1, ratePerSecond), 1_000_000) else { return nil }
+            guard reserve.left > 0, now < reserve.expiresAtNanos else {
+                reserves[key] = nil
+                return nil
+            }
+            reserve.left -= 1
+            reserves[key] = reserve.left > 0 ? reserve : nil
+            var decision = reserve.decision
+            // What the shared bucket has left plus what this node still holds.
+            decision.remaining += reserve.left
+            return decision
+        }
     }
 }
