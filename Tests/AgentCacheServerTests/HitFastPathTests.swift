@@ -184,6 +184,39 @@ struct HitFastPathTests {
         }
     }
 
+    @Test("with Redis, an edge miss is looked up in Redis without the router, in order with what follows")
+    func redisTierLookupsStayInOrder() async throws {
+        try await withRedisServer { redis in
+            let url = redis.url
+            // Node A stores; node B (same Redis, empty edge) finds it in Redis.
+            try await withTestServer(configure: { $0.redis = RedisClientConfiguration(url: url) }) { nodeA async throws in
+                let stored = try await nodeA.set(Body.set(response: Self.answer))
+                #expect(stored.status == .ok)
+            }
+            try await withTestServer(configure: { $0.redis = RedisClientConfiguration(url: url) }) { api in
+                // The first lookup of a namespace reads its generation from Redis (the router's job).
+                #expect(try await api.get(Body.chat(content: "warm up")).xCache == "MISS")
+                #expect(try await Self.fastAnswers(api) == 0)
+                let connection = try RawHTTPConnection(port: api.port)
+                // A Redis-tier hit, a miss everywhere and then the promoted edge hit, in one write.
+                try connection.send(
+                    RawHTTPConnection.post("/api/cache/get", Body.chat())
+                        + RawHTTPConnection.post("/api/cache/get", Body.chat(content: "never stored"))
+                        + RawHTTPConnection.post("/api/cache/get", Body.chat())
+                )
+                let answers = try connection.receive(3)
+                #expect(answers.map { $0.headers["x-cache"] } == ["HIT-redis", "MISS", "HIT-edge"])
+                #expect(answers[0].body.contains(#""tier":"redis""#))
+                #expect(try await Self.fastAnswers(api) == 3)
+                let metrics = try await api.metrics()
+                #expect(metrics.value(of: "agentcache_cache_hits_total", labels: ["tier": "redis"]) == 1)
+                #expect(metrics.value(of: "agentcache_cache_misses_total", labels: ["tier": "redis"]) == 2)
+                #expect(metrics.value(of: "agentcache_cache_misses_total", labels: ["tier": "edge"]) == 3)
+                #expect(metrics.value(of: "agentcache_cache_hits_total", labels: ["tier": "edge"]) == 1)
+            }
+        }
+    }
+
     @Test("a key revoked after its hits were served fast is refused at once")
     func revokedKeyIsRefused() async throws {
         try await withAuthServer { api in

@@ -93,8 +93,13 @@ public final class CacheEngine: Sendable {
 
     /// Looks `key` up through the tiers. A value that fails to decode is dropped and missed.
     public func lookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) async -> Hit? {
-        let now = clock.nowMillis()
-        if let hit = edgeHit(key, now: now, countingLookup: true) { return hit }
+        if let hit = edgeHit(key, now: clock.nowMillis(), countingLookup: true) { return hit }
+        return await remoteLookup(key, in: namespace, generation: generation)
+    }
+
+    /// Looks `key` up in the remote tiers only (the edge already missed), promoting a hit
+    /// into the edge with its remaining lifetime. Cost: one round trip per tier consulted.
+    public func remoteLookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) async -> Hit? {
         for tier in remoteTiers {
             guard let entry = await tier.get(key, namespace: namespace, generation: generation) else { continue }
             let now = clock.nowMillis()

@@ -4,12 +4,13 @@ import HTTPTypes
 import NIOCore
 import NIOHTTP1
 
-/// Answers `POST /api/cache/get` edge hits without leaving the event loop: the same
+/// Answers `POST /api/cache/get` edge hits without leaving the event loop, and looks edge
+/// misses up in the remote tiers without the router: the same
 /// authentication, admission, namespace rules, counters and response bytes as the router's
 /// path (`TenantResolver` + `CacheRoutes.get` + the middleware), decided synchronously.
 ///
-/// Everything else goes to the router: misses, remote tiers, bad input, keys or generations
-/// not yet in memory, limits shared through Redis. It declines (nil) before any side effect,
+/// Everything else goes to the router: bad input, misses without remote tiers, keys,
+/// generations or rate allowances not yet in memory. It declines before any side effect,
 /// so a declined request is handled by the router exactly as if the fast path did not exist.
 /// Once admission has run it always answers, an admission error included.
 /// Cost of a repeated hit: one XXH3-128 of the body (the parse and key derivation are
@@ -47,9 +48,19 @@ struct HitFastPath: Sendable {
         return true
     }
 
-    /// The answer to `head` + `body` when it is an edge hit this path can serve; nil to hand
-    /// the request to the router untouched.
-    func answer(_ head: HTTPRequestHead, body: ByteBuffer, remoteAddress: SocketAddress?, allocator: ByteBufferAllocator) -> Answer? {
+    /// What the fast path does with one request.
+    enum Outcome {
+        /// Answered now (an edge hit, or an admission error).
+        case answered(Answer)
+        /// Admitted; the answer comes from the remote tiers (run it off the event loop).
+        case pending(@Sendable () async -> Answer)
+        /// Not this path's: hand the request to the router untouched.
+        case declined
+    }
+
+    /// What to do with `head` + `body`: answer an edge hit now, look a miss up in the remote
+    /// tiers without the router, or decline before any side effect.
+    func answer(_ head: HTTPRequestHead, body: ByteBuffer, remoteAddress: SocketAddress?, allocator: ByteBufferAllocator) -> Outcome {
         let started = NIODeadline.now().uptimeNanoseconds
 
         // Who is asking, decided without side effects.
@@ -57,18 +68,19 @@ struct HitFastPath: Sendable {
         let record: KeyRecord?
         if let authority {
             let credential = TenantResolver.credential(apiKey: head.headers.first(name: "X-API-Key"), authorization: head.headers.first(name: "Authorization"))
-            guard let known = try? authority.authenticateNow(credential) else { return nil }
+            guard let known = try? authority.authenticateNow(credential) else { return .declined }
             tenant = known.namespace
             record = known
         } else {
             tenant = TenantResolver.defaultTenant
             record = nil
         }
-        guard let resolved = resolve(body, tenant: tenant, headerNamespace: head.headers.first(name: "X-Cache-Namespace")) else { return nil }
-        let namespace = resolved.namespace
+        guard let resolved = resolve(body, tenant: tenant, headerNamespace: head.headers.first(name: "X-Cache-Namespace")) else { return .declined }
         let key = resolved.key
-        if let authority, let record, !authority.knowsNamespace(namespace.name, for: record) { return nil }
-        guard let hit = engine.peekEdgeHit(key) else { return nil }
+        if let authority, let record, !authority.knowsNamespace(resolved.namespace.name, for: record) { return .declined }
+        let hit = engine.peekEdgeHit(key)
+        // An edge miss without remote tiers is cheap for the router.
+        if hit == nil && engine.remoteTiers.isEmpty { return .declined }
 
         // Committed from here: admission counts the request as the router's path would.
         var headers = HTTPHeaders()
@@ -80,26 +92,49 @@ struct HitFastPath: Sendable {
                 trustForwardedFor: trustForwardedFor
             )
             do {
-                guard let admitted = try authority.admitNow(record, scope: .cacheRead, clientAddress: clientAddress) else { return nil }
+                guard let admitted = try authority.admitNow(record, scope: .cacheRead, clientAddress: clientAddress) else { return .declined }
                 admission = admitted
+                for (name, value) in admitted.rate.headerPairs { headers.add(name: name, value: value) }
             } catch {
                 let (body, fields) = ErrorMiddleware<AgentCacheRequestContext>.parts(for: error, allocator: allocator)
                 let errorHeaders = HTTPHeaders(fields.map { ($0.name.canonicalName, $0.value) })
                 let status = HTTPResponseStatus(statusCode: error.httpStatus.code)
-                return finish(Answer(status: status, headers: errorHeaders, body: body), started: started)
+                return .answered(finish(Answer(status: status, headers: errorHeaders, body: body), started: started))
             }
         }
-        let now = engine.clock.nowMillis()
-        stats.record(tenant: tenant, atMillis: now, hit: true, request: true)
-        engine.countEdgeHit(key)
-        metrics.recordHit(tier: .edge)
-        headers.add(name: "X-Cache", value: LookupResponse.xCache(.edge))
-        if let admission {
-            authority?.finishNow(admission)
-            for (name, value) in admission.rate.headerPairs { headers.add(name: name, value: value) }
+        if let hit {
+            engine.countEdgeHit(key)
+            return .answered(respond(hit, key: key, tenant: tenant, admission: admission, headers: headers, started: started, allocator: allocator))
         }
-        let responseBody = LookupResponse.hitBody(hit, key: key, nowMillis: now, startedNanos: started, allocator: allocator)
-        return finish(Answer(status: .ok, headers: headers, body: responseBody), started: started)
+        return .pending { [self, admission, headers] in
+            let remote = await engine.remoteLookup(key, in: resolved.namespace, generation: resolved.generation)
+            return respond(remote, key: key, tenant: tenant, admission: admission, headers: headers, started: started, allocator: allocator)
+        }
+    }
+
+    /// The answer to an admitted lookup that found `hit` (nil: missed everywhere), counted as
+    /// the router counts it.
+    private func respond(
+        _ hit: CacheEngine.Hit?,
+        key: CacheKey,
+        tenant: String,
+        admission: Admission?,
+        headers: HTTPHeaders,
+        started: UInt64,
+        allocator: ByteBufferAllocator
+    ) -> Answer {
+        var headers = headers
+        let now = engine.clock.nowMillis()
+        stats.record(tenant: tenant, atMillis: now, hit: hit != nil, request: true)
+        metrics.recordLookup(hitTier: hit?.tier, remoteTiers: engine.remoteTiers)
+        if let admission { authority?.finishNow(admission) }
+        guard let hit else {
+            headers.add(name: "X-Cache", value: "MISS")
+            return finish(Answer(status: .ok, headers: headers, body: LookupResponse.missBody(key: key, allocator: allocator)), started: started)
+        }
+        headers.add(name: "X-Cache", value: LookupResponse.xCache(hit.tier))
+        let body = LookupResponse.hitBody(hit, key: key, nowMillis: now, startedNanos: started, allocator: allocator)
+        return finish(Answer(status: .ok, headers: headers, body: body), started: started)
     }
 
     /// The namespace and key `body` looks up for `tenant`: from the memo when these exact bytes

@@ -28,6 +28,11 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     /// Requests handed to the router whose answers have not been written yet.
     private var owedByRouter = 0
+    /// A remote-tier lookup of this path is running; what arrives meanwhile waits in `held`
+    /// and the socket is not read, so answers keep their order and memory stays bounded.
+    private var awaitingRemote = false
+    private var held: [HTTPServerRequestPart] = []
+    private var readWhenDone = false
     private var needsFlush = false
     private var date = HTTPDate()
 
@@ -38,6 +43,15 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if awaitingRemote {
+            held.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        let data = wrapInboundOut(part)
         switch (state, part) {
         case (.idle, .head(let head)):
             if owedByRouter == 0 && path.accepts(head) {
@@ -62,9 +76,12 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.collecting(let head, let body), .end):
             state = .idle
             let request = body ?? context.channel.allocator.buffer(capacity: 0)
-            if let answer = path.answer(head, body: request, remoteAddress: context.channel.remoteAddress, allocator: context.channel.allocator) {
+            switch path.answer(head, body: request, remoteAddress: context.channel.remoteAddress, allocator: context.channel.allocator) {
+            case .answered(let answer):
                 write(answer, context: context)
-            } else {
+            case .pending(let lookup):
+                awaitRemote(lookup, context: context)
+            case .declined:
                 replay(head, body, context: context)
                 context.fireChannelRead(data)
                 state = .idle
@@ -86,6 +103,41 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.flush()
         }
         context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if awaitingRemote {
+            readWhenDone = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Runs a remote-tier lookup off the event loop and writes its answer back on it, then
+    /// handles what arrived meanwhile.
+    private func awaitRemote(_ lookup: @escaping @Sendable () async -> HitFastPath.Answer, context: ChannelHandlerContext) {
+        awaitingRemote = true
+        let promise = context.eventLoop.makePromise(of: HitFastPath.Answer.self)
+        promise.completeWithTask { await lookup() }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { answer in
+            let (handler, context) = bound.value
+            handler.write(answer, context: context)
+            handler.needsFlush = false
+            context.flush()
+            handler.awaitingRemote = false
+            while !handler.awaitingRemote, !handler.held.isEmpty {
+                handler.handle(handler.held.removeFirst(), context: context)
+            }
+            if handler.needsFlush {
+                handler.needsFlush = false
+                context.flush()
+            }
+            if !handler.awaitingRemote, handler.readWhenDone {
+                handler.readWhenDone = false
+                context.read()
+            }
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

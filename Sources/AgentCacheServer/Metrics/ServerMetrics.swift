@@ -158,6 +158,23 @@ public final class ServerMetrics: Sendable {
     /// Counts a miss at `tier` (the request went on to the next tier, or missed entirely).
     public func recordMiss(tier: TierName) { misses[tier]?.increment() }
 
+    /// Counts one chat lookup through `remoteTiers` behind the edge: a miss at every tier
+    /// consulted before the one that answered (`hitTier`, nil when none did) and its hit.
+    func recordLookup(hitTier: TierName?, remoteTiers: [any CacheTier]) {
+        if hitTier == .edge {
+            recordHit(tier: .edge)
+            return
+        }
+        recordMiss(tier: .edge)
+        for tier in remoteTiers {
+            if tier.name == hitTier {
+                recordHit(tier: tier.name)
+                return
+            }
+            recordMiss(tier: tier.name)
+        }
+    }
+
     /// Counts a request answered on the event loop by `HitFastPath` (hit or admission error).
     func recordFastPathAnswer() { fastPathAnswers.increment() }
 

@@ -32,17 +32,10 @@ struct CacheRoutes {
         let (key, hit) = await engine.lookup(lookup.fields, in: namespace)
 
         stats.record(tenant: context.tenant, atMillis: engine.clock.nowMillis(), hit: hit != nil, request: false)
+        metrics.recordLookup(hitTier: hit?.tier, remoteTiers: engine.remoteTiers)
         guard let hit else {
-            metrics.recordMiss(tier: .edge)
-            for tier in engine.remoteTiers { metrics.recordMiss(tier: tier.name) }
             return .json(LookupResponse.missBody(key: key, allocator: ByteBufferAllocator()), headers: [.xCache: "MISS"])
         }
-        // Every tier consulted before the one that answered missed.
-        if hit.tier != .edge {
-            metrics.recordMiss(tier: .edge)
-            for tier in engine.remoteTiers.prefix(while: { $0.name != hit.tier }) { metrics.recordMiss(tier: tier.name) }
-        }
-        metrics.recordHit(tier: hit.tier)
         let answer = LookupResponse.hitBody(hit, key: key, nowMillis: engine.clock.nowMillis(), startedNanos: started, allocator: ByteBufferAllocator())
         return .json(answer, headers: [.xCache: LookupResponse.xCache(hit.tier)])
     }
