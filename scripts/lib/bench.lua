@@ -6,7 +6,7 @@
 --   bodies=FILE   get bodies, one a line (scripts/lib/bench.py gen); the key set is its lines
 --   sets=FILE     the matching set bodies, line for line (needed when set= is above 0)
 --   keys=FILE     API keys, one a line: requests take them in turn (X-API-Key), so no one
---                 key's rate limit is reached (see scripts/bench, "API keys")
+--                 key's rate limit is reached (see scripts/bench, "API keys"); empty: no key
 --   path=P        the URL (prefix) of mode get/post; mode get appends the key index (1..n)
 --   n=N           key set size for mode get (mode api: the number of lines of bodies=)
 --   zipf=S        Zipf exponent of the key choice (default 1.0; 0 = uniform)
@@ -27,12 +27,12 @@ function setup(thread)
     table.insert(threads, thread)
 end
 
-local function lines(path)
+local function lines(path, may_be_empty)
     local list = {}
     for line in io.lines(path) do
         if line ~= "" then list[#list + 1] = line end
     end
-    assert(#list > 0, "bench.lua: " .. path .. " is empty")
+    assert(may_be_empty or #list > 0, "bench.lua: " .. path .. " is empty")
     return list
 end
 
@@ -89,7 +89,7 @@ function init(args)
     math.randomseed((tonumber(options.seed) or 1) * 7919 + (thread_number or 1))
 
     if options.keys then
-        local keys = lines(options.keys)
+        local keys = lines(options.keys, true)
         for i, key in ipairs(keys) do key_lines[i] = "X-API-Key: " .. key .. "\r\n" end
         -- Threads start half the pool apart, so they do not walk it in step.
         key_turn = ((thread_number or 1) - 1) * math.floor(#keys / 2)

@@ -9,8 +9,11 @@
   bench.py warm URL --sets FILE --keys FILE [--fraction F]
       POSTs the sets of FILE to URL/api/cache/set (a fraction F of them, spread evenly over
       the Zipf ranks), API keys taken in turn from --keys; fails on any non-2xx.
-  bench.py warm URL --get PREFIX --count N
-      GETs URL PREFIX 1..N (caches them in Varnish).
+  bench.py warm URL --get PREFIX --count N [--keys FILE]
+      GETs URL PREFIX 1..N (Varnish's URLs, the origin tier's objects), API keys in turn.
+  bench.py s3-put ENDPOINT BUCKET PREFIX COUNT FILE
+      creates BUCKET on the S3 API at ENDPOINT (moto) and puts FILE as PREFIX1..PREFIXCOUNT,
+      signed with S3_ACCESS_KEY / S3_SECRET_KEY from the environment.
   bench.py object FILE BYTES
       FILE: BYTES random bytes (the origin tier's object).
   bench.py snapshot agentcache|varnish URL_OR_DIR FILE
@@ -104,15 +107,19 @@ def is_warm(index, fraction):
 def command_warm(args):
     url = urllib.parse.urlsplit(args[0])
     options = dict(zip(args[1::2], args[2::2]))
+    keys = [line.strip() for line in open(options["--keys"]) if line.strip()] if "--keys" in options else []
+
+    def key_header(index):
+        return {"X-API-Key": keys[index % len(keys)]} if keys else {}
     if "--get" in options:
-        jobs = [("GET", f"{options['--get']}{index}", None, {}) for index in range(1, int(options["--count"]) + 1)]
+        jobs = [("GET", f"{options['--get']}{index}", None, key_header(index))
+                for index in range(1, int(options["--count"]) + 1)]
     else:
-        keys = [line.strip() for line in open(options["--keys"]) if line.strip()]
         fraction = float(options.get("--fraction", "1"))
         jobs = []
         for index, line in enumerate(open(options["--sets"]), start=1):
             if is_warm(index, fraction):
-                headers = {"Content-Type": "application/json", "X-API-Key": keys[index % len(keys)]}
+                headers = {"Content-Type": "application/json", **key_header(index)}
                 jobs.append(("POST", "/api/cache/set", line.rstrip("\n").encode(), headers))
     local = threading.local()
 
@@ -135,6 +142,18 @@ def command_object(args):
     path, size = args[0], int(args[1])
     with open(path, "wb") as out:
         out.write(random.Random(7).randbytes(size))
+
+
+def command_s3_put(args):
+    import boto3  # comes with moto[server]
+    endpoint, bucket, prefix, count, path = args
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=os.environ["S3_ACCESS_KEY"],
+                          aws_secret_access_key=os.environ["S3_SECRET_KEY"])
+    client.create_bucket(Bucket=bucket)
+    body = open(path, "rb").read()
+    for index in range(1, int(count) + 1):
+        client.put_object(Bucket=bucket, Key=f"{prefix}{index}", Body=body, ContentType="application/octet-stream")
 
 
 def agentcache_counters(url):
@@ -291,7 +310,8 @@ def command_report(args):
         headline["redis_hit_rps_over_edge_same_config"] = redis["rps"]["median"] / redis_edge["rps"]["median"]
 
     settings = {name: os.environ.get(name) for name in (
-        "DURATION", "WARMUP", "ROUNDS", "THREADS", "CONNECTIONS", "KEYS", "API_KEYS", "ZIPF", "HIT_RATIO",
+        "DURATION", "WARMUP", "ROUNDS", "THREADS", "CONNECTIONS", "KEYS", "MIX_KEYS", "API_KEYS", "AUTH", "ZIPF",
+        "HIT_RATIO", "INVALIDATE_MS", "OBJECTS",
         "WRK_CPUS", "SERVER_CPUS", "QUICK")}
     document = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -359,7 +379,7 @@ unset multiplot
 
 
 def main():
-    commands = {"gen": command_gen, "warm": command_warm, "object": command_object, "snapshot": command_snapshot, "check": command_check,
+    commands = {"gen": command_gen, "warm": command_warm, "s3-put": command_s3_put, "object": command_object, "snapshot": command_snapshot, "check": command_check,
                 "report": command_report}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
