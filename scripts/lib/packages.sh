@@ -52,3 +52,9 @@ ensure_swift() {
     echo "swift not found: install a Swift 6.1+ toolchain and put it on PATH" >&2
     return 1
 }
+
+# moto's standalone S3 server (the origin tier's tests and benchmark), through pip.
+ensure_moto() {
+    python3 -c 'import moto.server, boto3' 2>/dev/null && return 0
+    python3 -m pip install 'moto[server]'
+}
