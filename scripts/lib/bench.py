@@ -25,6 +25,15 @@
   bench.py report RESULTS.tsv SCENARIOS.tsv OUT_BASENAME
       OUT_BASENAME.json (machine, settings, every round, medians, ratios), OUT_BASENAME.png
       (gnuplot: req/s and p99 per scenario and target), and the markdown table on stdout.
+
+The JSON: {date, commit, command, machine: {nproc, cpu, kernel, memory_gib, swift, varnish,
+nginx, redis, wrk, load_average_at_end}, settings: {DURATION, ROUNDS, ...}, notes: [...],
+headline: {edge_1k_rps_over_varnish, edge_1k_p99_over_varnish, redis_hit_rps_over_edge_1k,
+redis_hit_rps_over_edge_same_config}, scenarios: [{name, description, reference, targets:
+[{name, description, rounds: [{round, rps, p50_ms, p99_ms, requests, hit_ratio}], rps, p50_ms,
+p99_ms, hit_ratio: {median, min, max} (hit_ratio null when not measured), ratio_to_reference:
+{reference, rps, p99, rps_per_round} or null}]}]}. Ratios are of medians; rps_per_round pairs
+the interleaved rounds.
 """
 import base64
 import concurrent.futures
