@@ -364,7 +364,7 @@ def command_report(args):
                           f'{target["p99_ms"]["max"]}\n')
     count = sum(len(s["targets"]) for s in scenarios)
     script = f"""
-set terminal pngcairo size {max(900, 90 * count)},900 font ",9"
+set terminal pngcairo size {max(900, 115 * count)},1000 font ",9"
 set output "{base}.png"
 set multiplot layout 2,1 title "AgentCache vs Varnish, {document['date']} ({document['machine']['nproc']} cores, wrk on the same machine)"
 set style data histograms
@@ -374,6 +374,7 @@ set boxwidth 0.8
 set grid ytics
 set key off
 set xtics font ",8"
+set bmargin 4
 set logscale y
 set ylabel "req/s (median, min-max)"
 plot "{data}" using 2:3:4:xtic(1) lc rgb "#3070b0"
