@@ -4,7 +4,7 @@ import PackageDescription
 /// AgentCache's benchmarks, kept in their own package so that the server package does not
 /// depend on ordo-one/benchmark (and its malloc interposer) and its `swift build` stays lean.
 ///
-/// Run them with `cd Benchmarks && swift package benchmark`; `scripts/bench-wrk` builds
+/// Run them with `cd Benchmarks && swift package benchmark`; `scripts/bench --scenarios floor` builds
 /// `hb-baseline` from here for the HTTP comparison.
 ///
 /// Seen once: after a source file was added to ../Sources, this package's release build kept the

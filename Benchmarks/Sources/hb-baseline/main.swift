@@ -1,4 +1,4 @@
-// hb-baseline: the HTTP floor for scripts/bench-wrk.
+// hb-baseline: the HTTP floor for `scripts/bench --scenarios floor`.
 //
 // Bare Hummingbird, one route, no middleware: `POST /baseline` reads the request body (as the
 // cache's get does) and answers with the same prebuilt JSON body every time. The ratio of
@@ -7,7 +7,7 @@
 //
 // Usage: hb-baseline PORT [BODY_FILE]
 //   PORT       TCP port on 127.0.0.1.
-//   BODY_FILE  optional file whose bytes become the response body (bench-wrk passes the
+//   BODY_FILE  optional file whose bytes become the response body (scripts/bench passes the
 //              exact body of an agentcache hit, so both servers send the same number of bytes);
 //              without it, a built-in 1 KiB JSON body is served.
 
@@ -32,7 +32,7 @@ func readFile(_ path: String) -> [UInt8]? {
     return ferror(file) == 0 ? bytes : nil
 }
 
-/// A 1024-byte JSON object, the size of the cached answer bench-wrk stores.
+/// A 1024-byte JSON object, the size of the cached answer scripts/bench stores.
 func defaultBody() -> [UInt8] {
     let head = Array(#"{"answer":""#.utf8)
     let tail = Array(#""}"#.utf8)
