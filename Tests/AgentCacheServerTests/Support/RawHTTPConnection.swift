@@ -5,9 +5,13 @@ import Glibc
 #endif
 
 /// One TCP connection to a test server that writes raw bytes and reads raw HTTP/1.1 answers,
-/// for what an HTTP client library hides (pipelining several requests in one write).
-final class RawHTTPConnection {
-    /// One answer: status line, lower-cased headers and body.
+/// for what an HTTP client library hides (pipelining, chunked bodies without a length).
+/// Blocking reads run on a thread of their own: blocking Swift's cooperative pool (one thread
+/// per core) would starve the server's own handlers, which run on that pool.
+final class RawHTTPConnection: @unchecked Sendable {
+    // @unchecked: the buffer is touched by one call at a time (each test awaits its reads).
+
+    /// One answer: status, lower-cased headers and body.
     struct Answer {
         let status: Int
         let headers: [String: String]
@@ -17,11 +21,11 @@ final class RawHTTPConnection {
     private let socket: Int32
     private var buffer: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port` with a 5 s receive timeout.
+    /// Connects to 127.0.0.1:`port`; reads give up after 10 s of silence.
     init(port: Int) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw POSIXError(.EIO) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        guard socket >= 0 else { throw RawHTTPError.socket(errno) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -31,40 +35,65 @@ final class RawHTTPConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
+            let error = errno
             close(socket)
-            throw POSIXError(.ECONNREFUSED)
+            throw RawHTTPError.connect(error)
         }
     }
 
     deinit { close(socket) }
 
-    /// A `POST path` request with a JSON `body` and extra header lines, as raw bytes.
+    /// A `POST path` request with a JSON `body` and extra header lines, as raw text.
     static func post(_ path: String, _ body: String, headers: [String] = []) -> String {
         let extra = headers.map { $0 + "\r\n" }.joined()
         return "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extra)\r\n\(body)"
     }
 
-    /// Sends `bytes` in one write.
+    /// Sends `text`.
     func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        let sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-        guard sent == bytes.count else { throw POSIXError(.EIO) }
+        try send(Array(text.utf8))
     }
 
-    /// Reads the next `count` answers, in the order they arrive.
-    func receive(_ count: Int) throws -> [Answer] {
-        var answers: [Answer] = []
-        while answers.count < count {
-            if let answer = try parseOne() {
-                answers.append(answer)
-                continue
-            }
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            let read = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-            guard read > 0 else { throw POSIXError(.ETIMEDOUT) }
-            buffer.append(contentsOf: chunk[0..<read])
+    /// Sends `bytes`, all of them.
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard written > 0 else { throw RawHTTPError.send(errno) }
+            sent += written
         }
-        return answers
+    }
+
+    /// The next `count` answers, in the order they arrive (each with a `Content-Length`).
+    func receive(_ count: Int) async throws -> [Answer] {
+        try await onOwnThread {
+            var answers: [Answer] = []
+            while answers.count < count {
+                if let answer = try self.parseOne() {
+                    answers.append(answer)
+                } else if try !self.readMore() {
+                    throw RawHTTPError.malformed(String(decoding: self.buffer, as: UTF8.self))
+                }
+            }
+            return answers
+        }
+    }
+
+    /// Everything the server sends until it closes the connection.
+    func receiveUntilClose() async throws -> [UInt8] {
+        try await onOwnThread {
+            while try self.readMore() {}
+            return self.buffer
+        }
+    }
+
+    /// Reads what is there into the buffer; false once the server closed the connection.
+    private func readMore() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let read = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        if read < 0 { throw RawHTTPError.receive(errno) }
+        buffer.append(contentsOf: chunk[0..<read])
+        return read > 0
     }
 
     /// One complete answer from the front of the buffer, or nil when more bytes are needed.
@@ -72,7 +101,8 @@ final class RawHTTPConnection {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = buffer.indices.dropLast(3).first(where: { Array(buffer[$0..<$0 + 4]) == separator }) else { return nil }
         let head = String(decoding: buffer[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let status = Int(head[0].split(separator: " ")[1]) ?? 0
+        let statusParts = head[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw RawHTTPError.malformed(head[0]) }
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -84,4 +114,18 @@ final class RawHTTPConnection {
         buffer.removeFirst(end + 4 + length)
         return Answer(status: status, headers: headers, body: body)
     }
+
+    private func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+}
+
+enum RawHTTPError: Error {
+    case socket(Int32)
+    case connect(Int32)
+    case send(Int32)
+    case receive(Int32)
+    case malformed(String)
 }

@@ -295,66 +295,16 @@ func expectError(
 /// Sends `request` (a complete HTTP/1.1 request, byte for byte) to the server on a fresh TCP
 /// connection and reads the answer until the server closes it. For what the test client cannot
 /// send, such as a chunked body without `Content-Length`. Send `Connection: close`.
-/// The blocking socket calls run on their own thread: blocking Swift's cooperative pool (one
-/// thread per core) would starve the server's own handlers, which run on that pool.
 func rawHTTPExchange(port: Int, _ request: [UInt8]) async throws -> (status: Int, headers: String, body: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try blockingHTTPExchange(port: port, request) })
-        }
-        thread.start()
-    }
-}
-
-private func blockingHTTPExchange(port: Int, _ request: [UInt8]) throws -> (status: Int, headers: String, body: String) {
-    do {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw RawHTTPError.socket(errno) }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw RawHTTPError.connect(errno) }
-        var sent = 0
-        while sent < request.count {
-            let written = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { throw RawHTTPError.send(errno) }
-            sent += written
-        }
-        var received = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            received.append(contentsOf: chunk[0..<count])
-        }
-        let text = String(decoding: received, as: UTF8.self)
-        guard let headerEnd = text.range(of: "\r\n\r\n") else { throw RawHTTPError.malformed(text) }
-        let head = String(text[..<headerEnd.lowerBound])
-        let statusLine = head.split(separator: "\r\n").first ?? ""
-        let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw RawHTTPError.malformed(text) }
-        return (status, head, String(text[headerEnd.upperBound...]))
-    }
-}
-
-enum RawHTTPError: Error {
-    case socket(Int32)
-    case connect(Int32)
-    case send(Int32)
-    case malformed(String)
+    let connection = try RawHTTPConnection(port: port)
+    try connection.send(request)
+    let text = String(decoding: try await connection.receiveUntilClose(), as: UTF8.self)
+    guard let headerEnd = text.range(of: "\r\n\r\n") else { throw RawHTTPError.malformed(text) }
+    let head = String(text[..<headerEnd.lowerBound])
+    let statusLine = head.split(separator: "\r\n").first ?? ""
+    let parts = statusLine.split(separator: " ")
+    guard parts.count >= 2, let status = Int(parts[1]) else { throw RawHTTPError.malformed(text) }
+    return (status, head, String(text[headerEnd.upperBound...]))
 }
 
 /// A chunked `POST` of `body` to `path`, in chunks of `chunkSize` bytes, with `Connection: close`.
