@@ -46,8 +46,7 @@ public final class EdgeCache: Sendable {
 
     @inline(__always)
     private func shard(for key: CacheKey) -> EdgeShard {
-        // The high word picks the stripe; the dictionary inside hashes the low word.
-        shards[Int(truncatingIfNeeded: key.high) & mask]
+        shards[key.stripe(mask: mask)]
     }
 
     /// The live entry for `key` at `now`, counted as a hit or a miss and refreshing its recency.
