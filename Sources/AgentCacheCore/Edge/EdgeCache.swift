@@ -1,5 +1,6 @@
 /// The in-process tier: N lock-striped shards, each with its own lock, its own share of the
-/// byte budget and its own LRU. A lookup costs one hash, one lock and one dictionary probe.
+/// byte budget and its own eviction policy (`EdgePolicy`, S3-FIFO). A lookup costs one hash,
+/// one lock and one dictionary probe.
 public final class EdgeCache: Sendable {
     /// How big and how striped the edge tier is.
     public struct Configuration: Sendable {

@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 
 /// The eviction policy every edge shard runs in production; `agentcache simulate` measures it.
-typealias EdgePolicy = LRUPolicy
+typealias EdgePolicy = S3FIFOPolicy
 
 extension CacheKey {
     /// The stripe of `EdgeCache` (stripes = `mask + 1`, a power of two) that holds this key:

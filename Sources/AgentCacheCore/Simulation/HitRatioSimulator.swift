@@ -8,8 +8,6 @@ public enum SimulatedPolicy: String, CaseIterable, Sendable {
     case sieve
     /// S3-FIFO per stripe.
     case s3fifo
-    /// W-TinyLFU per stripe.
-    case wtinylfu
 }
 
 /// One trace's outcome: the edge policy (striped like `EdgeCache`) against one exact LRU
@@ -118,7 +116,6 @@ public enum HitRatioSimulator {
         case .lru: return run(trace, configuration, edge: LRUPolicy.self)
         case .sieve: return run(trace, configuration, edge: SIEVEPolicy.self)
         case .s3fifo: return run(trace, configuration, edge: S3FIFOPolicy.self)
-        case .wtinylfu: return run(trace, configuration, edge: WTinyLFUPolicy.self)
         }
     }
 

@@ -133,4 +133,31 @@ struct EvictionPolicyTests {
         #expect(survivors(S3FIFOPolicy.self) == 5)
         #expect(survivors(LRUPolicy.self) == 0)
     }
+
+    @Test("after sweeps and namespace removals S3-FIFO shards keep evicting within budget")
+    func s3fifoSurvivesSweepAndNamespaceRemoval() {
+        let now: Int64 = 1_700_000_000_000
+        let cost = 100 + EdgeCache.entryOverheadBytes
+        var shard = EdgeShardState<S3FIFOPolicy>(budgetBytes: cost * 10)
+        func record(_ index: Int, ttl: Int64, tag: UInt64) -> EdgeRecord {
+            EdgeRecord(key: EdgeFixtures.key(index), entry: EdgeFixtures.entry(size: 100, now: now, ttlMillis: ttl), namespaceTag: tag, cost: cost)
+        }
+        for index in 0..<10 {
+            _ = shard.set(record(index, ttl: index < 4 ? 10 : 60_000, tag: index < 7 ? 1 : 2), now: now)
+            if index.isMultiple(of: 2) { _ = shard.get(EdgeFixtures.key(index), now: now, countsAsLookup: true) }
+        }
+        let swept = shard.sweep(maxSlots: 100, now: now + 10)
+        let removed = shard.removeAll(namespaceTag: 2)
+        #expect(swept == 4)
+        #expect(removed == 3)
+        #expect(shard.statistics.entries == 3)
+        for index in 100..<150 {
+            let stored = shard.set(record(index, ttl: 60_000, tag: 1), now: now + 10)
+            #expect(stored)
+            #expect(shard.statistics.storedBytes <= cost * 10)
+        }
+        #expect(shard.statistics.entries == 10)
+        let expired = shard.get(EdgeFixtures.key(3), now: now + 10, countsAsLookup: true)
+        #expect(expired == nil)  // an expired entry stays gone
+    }
 }
