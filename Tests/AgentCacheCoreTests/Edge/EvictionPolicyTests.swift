@@ -12,12 +12,18 @@ private func drain<Policy: EvictionPolicy>(_ policy: inout Policy) -> [Int32] {
     return order
 }
 
+/// A policy for a 1000-byte shard holding slots 0..<count (100 bytes, fingerprint 100 + slot), inserted in order.
+private func filled<Policy: EvictionPolicy>(_ type: Policy.Type, slots count: Int32) -> Policy {
+    var policy = Policy(budgetBytes: 1000)
+    for slot in 0..<count { policy.inserted(slot, fingerprint: UInt64(100 + slot), cost: 100) }
+    return policy
+}
+
 @Suite("Eviction policies")
 struct EvictionPolicyTests {
     @Test("LRU evicts the least recently used slot first")
     func lruOrder() {
-        var policy = LRUPolicy(budgetBytes: 1000)
-        for slot: Int32 in 0..<4 { policy.inserted(slot, fingerprint: UInt64(slot), cost: 100) }
+        var policy = filled(LRUPolicy.self, slots: 4)
         policy.accessed(0)
         policy.accessed(2)
         #expect(drain(&policy) == [1, 3, 0, 2])
@@ -25,15 +31,13 @@ struct EvictionPolicyTests {
 
     @Test("S3-FIFO evicts unread entries in insertion order")
     func s3fifoFIFOOrder() {
-        var policy = S3FIFOPolicy(budgetBytes: 1000)
-        for slot: Int32 in 0..<5 { policy.inserted(slot, fingerprint: UInt64(100 + slot), cost: 100) }
+        var policy = filled(S3FIFOPolicy.self, slots: 5)
         #expect(drain(&policy) == [0, 1, 2, 3, 4])
     }
 
     @Test("S3-FIFO promotes an entry read in the small queue to main instead of evicting it")
     func s3fifoPromotesReadEntries() {
-        var policy = S3FIFOPolicy(budgetBytes: 1000)
-        for slot: Int32 in 0..<4 { policy.inserted(slot, fingerprint: UInt64(100 + slot), cost: 100) }
+        var policy = filled(S3FIFOPolicy.self, slots: 4)
         policy.accessed(0)
         // 0 moves to main; the small queue (1, 2, 3) empties first, then main.
         #expect(drain(&policy) == [1, 2, 3, 0])
@@ -41,8 +45,7 @@ struct EvictionPolicyTests {
 
     @Test("S3-FIFO gives a main entry read since its last lap one more lap")
     func s3fifoMainSecondChance() {
-        var policy = S3FIFOPolicy(budgetBytes: 1000)
-        for slot: Int32 in 0..<3 { policy.inserted(slot, fingerprint: UInt64(100 + slot), cost: 100) }
+        var policy = filled(S3FIFOPolicy.self, slots: 3)
         policy.accessed(0)
         policy.accessed(1)
         #expect(policy.victim() == 2)  // unread: leaves the small queue; 0 and 1 went to main
@@ -53,8 +56,7 @@ struct EvictionPolicyTests {
 
     @Test("S3-FIFO sends a key evicted moments ago straight to main (ghost queue)")
     func s3fifoGhostReadmitsToMain() {
-        var policy = S3FIFOPolicy(budgetBytes: 1000)
-        for slot: Int32 in 0..<10 { policy.inserted(slot, fingerprint: UInt64(100 + slot), cost: 100) }
+        var policy = filled(S3FIFOPolicy.self, slots: 10)
         #expect(policy.victim() == 0)
         policy.removed(0)
         policy.inserted(0, fingerprint: 100, cost: 100)  // key 100 comes back: main
@@ -102,8 +104,7 @@ struct EvictionPolicyTests {
 
     @Test("SIEVE keeps read entries in place and evicts the oldest unread one")
     func sieveOrder() {
-        var policy = SIEVEPolicy(budgetBytes: 1000)
-        for slot: Int32 in 0..<4 { policy.inserted(slot, fingerprint: UInt64(slot), cost: 100) }
+        var policy = filled(SIEVEPolicy.self, slots: 4)
         policy.accessed(0)
         policy.accessed(2)
         #expect(policy.victim() == 1)

@@ -15,7 +15,7 @@ struct HitRatioSimulatorTests {
         #expect(result.lruMissRatio > 0 && result.lruMissRatio < 1)
     }
 
-    @Test("striped LRU against global LRU on a loop larger than the cache: both miss everything")
+    @Test("exact LRU misses every request of a loop slightly larger than the cache")
     func lruLosesLoops() throws {
         var lru = configuration
         lru.policy = .lru
