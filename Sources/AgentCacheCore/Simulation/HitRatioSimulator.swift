@@ -82,13 +82,14 @@ public enum HitRatioSimulator {
         let seed = configuration.seed
         let fixed = TraceSpec.Sizes.fixed(fixedValueBytes)
         let variable = TraceSpec.Sizes.variable(min: variableValueBytes.min, max: variableValueBytes.max)
-        func capacityInKeys(_ sizes: TraceSpec.Sizes) -> Int {
+        /// Keys whose entries (overhead included) fill `bytes` at these sizes.
+        func keysFilling(_ bytes: Int, _ sizes: TraceSpec.Sizes) -> Int {
             TraceSpec(name: "", pattern: .loop(length: 1), sizes: sizes, requests: 0, seed: seed)
-                .keysFilling(configuration.capacityBytes, overhead: EdgeCache.entryOverheadBytes)
+                .keysFilling(bytes, overhead: EdgeCache.entryOverheadBytes)
         }
         var traces: [TraceSpec] = []
         for (sizes, suffix) in [(fixed, ""), (variable, "-var")] {
-            let held = capacityInKeys(sizes)
+            let held = keysFilling(configuration.capacityBytes, sizes)
             let universe = held * 10
             let skews: [(Double, String)] = suffix.isEmpty ? [(0.6, "0.6"), (0.8, "0.8"), (0.99, "0.99"), (1.2, "1.2")] : [(0.8, "0.8"), (0.99, "0.99")]
             for (skew, label) in skews {
@@ -100,8 +101,7 @@ public enum HitRatioSimulator {
                     pattern: .zipfWithScans(skew: skew, universe: universe, scanLength: held, period: held * 4),
                     sizes: sizes, requests: requests, seed: seed))
             }
-            let loop = TraceSpec(name: "", pattern: .loop(length: 1), sizes: sizes, requests: 0, seed: seed)
-                .keysFilling(configuration.capacityBytes * 11 / 10, overhead: EdgeCache.entryOverheadBytes)
+            let loop = keysFilling(configuration.capacityBytes * 11 / 10, sizes)
             traces.append(TraceSpec(name: "loop-110%\(suffix)", pattern: .loop(length: loop), sizes: sizes, requests: requests, seed: seed))
         }
         return traces
