@@ -9,7 +9,7 @@ struct AgentCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agentcache",
         abstract: "A multi-tier cache server for LLM answers and objects.",
-        subcommands: [ServeCommand.self, ProvisionCommand.self]
+        subcommands: [ServeCommand.self, ProvisionCommand.self, SimulateCommand.self]
     )
 
     /// Parses and runs, printing a bad flag as one line on stderr (help still prints in full).

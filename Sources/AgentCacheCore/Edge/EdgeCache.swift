@@ -1,5 +1,6 @@
 /// The in-process tier: N lock-striped shards, each with its own lock, its own share of the
-/// byte budget and its own LRU. A lookup costs one hash, one lock and one dictionary probe.
+/// byte budget and its own eviction policy (`EdgePolicy`, S3-FIFO). A lookup costs one hash,
+/// one lock and one dictionary probe.
 public final class EdgeCache: Sendable {
     /// How big and how striped the edge tier is.
     public struct Configuration: Sendable {
@@ -46,8 +47,7 @@ public final class EdgeCache: Sendable {
 
     @inline(__always)
     private func shard(for key: CacheKey) -> EdgeShard {
-        // The high word picks the stripe; the dictionary inside hashes the low word.
-        shards[Int(truncatingIfNeeded: key.high) & mask]
+        shards[key.stripe(mask: mask)]
     }
 
     /// The live entry for `key` at `now`, counted as a hit or a miss and refreshing its recency.

@@ -1,9 +1,19 @@
 import NIOConcurrencyHelpers
 
+/// The eviction policy every edge shard runs in production; `agentcache simulate` measures it.
+typealias EdgePolicy = S3FIFOPolicy
+
+extension CacheKey {
+    /// The stripe of `EdgeCache` (stripes = `mask + 1`, a power of two) that holds this key:
+    /// the high word picks it; the shard's dictionary hashes the low word. One AND.
+    @inline(__always)
+    func stripe(mask: Int) -> Int { Int(truncatingIfNeeded: high) & mask }
+}
+
 /// One stripe of the edge tier: a store, an eviction policy, a byte budget and counters,
 /// all behind one lock. Lookups on different stripes never contend.
 final class EdgeShard: Sendable {
-    private let state: NIOLockedValueBox<EdgeShardState<LRUPolicy>>
+    private let state: NIOLockedValueBox<EdgeShardState<EdgePolicy>>
 
     init(budgetBytes: Int) {
         state = NIOLockedValueBox(EdgeShardState(budgetBytes: budgetBytes))
@@ -41,13 +51,15 @@ final class EdgeShard: Sendable {
 /// The unlocked state of one shard. Every method assumes the caller holds the shard's lock.
 struct EdgeShardState<Policy: EvictionPolicy>: Sendable {
     private var store = EdgeStore()
-    private var policy = Policy()
+    private var policy: Policy
     private let budgetBytes: Int
     private var sweepCursor = 0
     private(set) var statistics: EdgeStatistics
 
+    /// An empty shard that keeps its entries within `budgetBytes`.
     init(budgetBytes: Int) {
         self.budgetBytes = budgetBytes
+        self.policy = Policy(budgetBytes: budgetBytes)
         self.statistics = EdgeStatistics(capacityBytes: budgetBytes)
     }
 
@@ -86,7 +98,7 @@ struct EdgeShardState<Policy: EvictionPolicy>: Sendable {
             if expired { statistics.expirations += 1 } else { statistics.evictions += 1 }
         }
         let slot = store.insert(record)
-        policy.inserted(slot)
+        policy.inserted(slot, fingerprint: record.key.low, cost: record.cost)
         account(record, sign: 1)
         statistics.insertions += 1
         return true

@@ -46,15 +46,16 @@ struct EdgeCacheTests {
         #expect(statistics.entries == 1)
     }
 
-    @Test("the byte budget is never exceeded and the least recently used entry goes first")
-    func lruEvictionWithinBudget() {
+    @Test("the byte budget is never exceeded and an entry read since it was stored outlives older unread ones")
+    func evictionWithinBudgetSparesReadEntries() {
         // One stripe so the order is global; room for exactly three 1 KiB entries.
+        // Holds for LRU and S3-FIFO alike; each policy's own order is in EvictionPolicyTests.
         let cost = 1024 + EdgeCache.entryOverheadBytes
         let edge = EdgeCache(configuration: .init(capacityBytes: cost * 3, stripes: 1))
         for index in 0..<3 {
             edge.set(EdgeFixtures.key(index), entry: EdgeFixtures.entry(size: 1024, now: now), namespace: nil, now: now)
         }
-        _ = edge.get(EdgeFixtures.key(0), now: now)  // 0 becomes most recent; 1 is now least recent
+        _ = edge.get(EdgeFixtures.key(0), now: now)  // 0 is read; 1 is now the oldest unread entry
         edge.set(EdgeFixtures.key(3), entry: EdgeFixtures.entry(size: 1024, now: now), namespace: nil, now: now)
         #expect(edge.peek(EdgeFixtures.key(1), now: now) == nil)
         #expect(edge.peek(EdgeFixtures.key(0), now: now) != nil)
