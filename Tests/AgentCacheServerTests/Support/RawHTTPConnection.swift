@@ -1,3 +1,4 @@
+import AgentCacheTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -27,14 +28,8 @@ final class RawHTTPConnection: @unchecked Sendable {
         guard socket >= 0 else { throw RawHTTPError.socket(errno) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
+        let socket = self.socket
+        guard withLoopbackAddress(port: port, { connect(socket, $0, $1) }) == 0 else {
             let error = errno
             close(socket)
             throw RawHTTPError.connect(error)
