@@ -51,19 +51,14 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        let data = wrapInboundOut(part)
         switch (state, part) {
-        case (.idle, .head(let head)):
-            if owedByRouter == 0 && path.accepts(head) {
-                state = .collecting(head, nil)
-            } else {
-                pass(part, context: context)
-            }
+        case (.idle, .head(let head)) where owedByRouter == 0 && path.accepts(head):
+            state = .collecting(head, nil)
         case (.collecting(let head, var body), .body(var chunk)):
             if (body?.readableBytes ?? 0) + chunk.readableBytes > path.maxBodyBytes {
                 // Over the limit: the router refuses it with 413.
                 replay(head, body, context: context)
-                context.fireChannelRead(data)
+                pass(part, context: context)
                 return
             }
             state = .idle  // drop the held reference so appending does not copy
@@ -83,16 +78,11 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 awaitRemote(lookup, context: context)
             case .declined:
                 replay(head, body, context: context)
-                context.fireChannelRead(data)
-                state = .idle
+                pass(part, context: context)
             }
-        case (.passing, .end):
-            state = .idle
-            context.fireChannelRead(data)
-        case (.passing, _):
-            context.fireChannelRead(data)
         default:
-            // A part out of order: the router's codec handling decides.
+            // Not a candidate, the rest of a request being passed, or a part out of order:
+            // the router (and its codec handling) decides.
             pass(part, context: context)
         }
     }
@@ -123,16 +113,13 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         promise.futureResult.whenSuccess { answer in
             let (handler, context) = bound.value
             handler.write(answer, context: context)
-            handler.needsFlush = false
-            context.flush()
             handler.awaitingRemote = false
             while !handler.awaitingRemote, !handler.held.isEmpty {
                 handler.handle(handler.held.removeFirst(), context: context)
             }
-            if handler.needsFlush {
-                handler.needsFlush = false
-                context.flush()
-            }
+            // One flush for this answer and any answered from what was held.
+            handler.needsFlush = false
+            context.flush()
             if !handler.awaitingRemote, handler.readWhenDone {
                 handler.readWhenDone = false
                 context.read()
@@ -145,7 +132,7 @@ final class HitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    /// Hands `part` (a head, or a part after an out-of-order one) to the router.
+    /// Hands `part` to the router, keeping track of the answers it then owes.
     private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head:
