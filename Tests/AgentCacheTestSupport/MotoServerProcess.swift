@@ -74,15 +74,7 @@ public final class MotoServerProcess: @unchecked Sendable {
 
 /// Runs `body` with a fresh moto server and always stops it afterwards.
 public func withMotoServer<T>(_ body: (MotoServerProcess) async throws -> T) async throws -> T {
-    let server = try await MotoServerProcess.start()
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
+    try await TestProcess.using(try await MotoServerProcess.start(), stop: { await $0.stop() }, body)
 }
 
 /// A minimal signed S3 client for test setup (create buckets, put objects), reusing the

@@ -172,15 +172,7 @@ public func withRedisServer<T>(
     password: String? = nil,
     _ body: (RedisServerProcess) async throws -> T
 ) async throws -> T {
-    let server = try await RedisServerProcess.start(password: password)
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
+    try await TestProcess.using(try await RedisServerProcess.start(password: password), stop: { await $0.stop() }, body)
 }
 
 /// Hands a `Process` to a pool thread. @unchecked: the test owning it waits for the thread.

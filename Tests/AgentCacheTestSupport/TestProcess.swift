@@ -15,4 +15,20 @@ public enum TestProcess {
         try await NIOThreadPool.singleton.runIfActive { try box.process.run() }
         return process
     }
+
+    /// Runs `body` with `server` and always calls `stop` on it afterwards, thrown or not.
+    public static func using<Server, T>(
+        _ server: Server,
+        stop: (Server) async -> Void,
+        _ body: (Server) async throws -> T
+    ) async throws -> T {
+        do {
+            let result = try await body(server)
+            await stop(server)
+            return result
+        } catch {
+            await stop(server)
+            throw error
+        }
+    }
 }
