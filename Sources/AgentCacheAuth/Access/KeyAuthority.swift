@@ -321,13 +321,9 @@ public final class KeyAuthority: Sendable {
 
     // MARK: - Helpers
 
-    /// `X-RateLimit-*` for `rate` (Reset: seconds until the bucket is full, relative).
+    /// `rate.headerPairs` as an error's response headers.
     static func rateHeaders(_ rate: RateDecision) -> [String: String] {
-        [
-            "X-RateLimit-Limit": String(rate.limit),
-            "X-RateLimit-Remaining": String(rate.remaining),
-            "X-RateLimit-Reset": String(rate.resetSeconds),
-        ]
+        Dictionary(uniqueKeysWithValues: rate.headerPairs)
     }
 
     /// `yyyymm` (UTC) of `millis`, from the core's civil-time arithmetic (no formatter: the

@@ -11,6 +11,12 @@ public struct RateDecision: Sendable, Equatable {
     /// Whole seconds (≥ 1) to wait before retrying, when refused (`Retry-After`).
     public var retryAfterSeconds: Int
 
+    /// `X-RateLimit-Limit/Remaining/Reset` (Reset: seconds until the bucket is full, relative),
+    /// the one spelling of these headers for answers and errors. Three integer formats.
+    public var headerPairs: [(name: String, value: String)] {
+        [("X-RateLimit-Limit", String(limit)), ("X-RateLimit-Remaining", String(remaining)), ("X-RateLimit-Reset", String(resetSeconds))]
+    }
+
     /// The decision for a GCRA state, all in microseconds: `emission` between requests,
     /// `tolerance` = emission × burst, `ahead` how far the theoretical arrival time is past now
     /// after the request (or before it, when refused), `excess` how far past the tolerance.

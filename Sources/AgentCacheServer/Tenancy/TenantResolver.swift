@@ -101,14 +101,6 @@ extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }
 
-extension RateDecision {
-    /// `X-RateLimit-Limit/Remaining/Reset` of an admitted request, as name-value pairs
-    /// (`KeyAuthority.rateHeaders` spells the same for errors).
-    var headerPairs: [(name: String, value: String)] {
-        [("X-RateLimit-Limit", String(limit)), ("X-RateLimit-Remaining", String(remaining)), ("X-RateLimit-Reset", String(resetSeconds))]
-    }
-}
-
 extension String {
     /// Without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
