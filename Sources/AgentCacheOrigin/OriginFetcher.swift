@@ -52,7 +52,7 @@ public final class OriginFetcher: Service, Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        let timeout = TimeAmount.nanoseconds(Self.nanoseconds(configuration.timeout))
+        let timeout = TimeAmount(configuration.timeout)
         var pool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost
@@ -101,7 +101,7 @@ public final class OriginFetcher: Service, Sendable {
             )
             for header in signed { request.headers.add(name: header.name, value: header.value) }
         }
-        let deadline = NIODeadline.now() + .nanoseconds(Self.nanoseconds(configuration.timeout))
+        let deadline = NIODeadline.now() + TimeAmount(configuration.timeout)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, deadline: deadline, logger: logger)
@@ -157,10 +157,5 @@ public final class OriginFetcher: Service, Sendable {
         }
         if error is CancellationError { return CacheError(.originUnavailable, "origin fetch from \(host) was cancelled") }
         return CacheError(.originUnavailable, "origin \(host) is unreachable (\(error))")
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -1,3 +1,4 @@
+import AgentCacheCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
@@ -309,13 +310,5 @@ public final class RedisClient: Service, Sendable {
                 metadata: ["redis": "\(configuration.url)", "reason": "\(error)"]
             )
         }
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds; for latency sums (overflows only past 292 years).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -1,3 +1,4 @@
+import AgentCacheCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOPosix

@@ -16,7 +16,7 @@ public final class TenantStats: Sendable {
         public var hits: Int64 = 0
         public var misses: Int64 = 0
 
-        /// Zero counts.
+        /// The given counts (zero by default).
         public init(requests: Int64 = 0, hits: Int64 = 0, misses: Int64 = 0) {
             self.requests = requests
             self.hits = hits
@@ -98,11 +98,13 @@ public final class TenantStats: Sendable {
     }
 
     private static func mergeLocked(_ counts: Counts, tenant: String, hour: Int64, into table: inout Hours) {
-        var hours = table[tenant] ?? [:]
         // Trim old hours only when a new hour starts, so the filter runs once an hour per tenant.
-        if hours[hour] == nil { hours = hours.filter { $0.key > hour - retainedHours } }
-        hours[hour, default: Counts()].add(counts)
-        table[tenant] = hours
+        if let hours = table[tenant], hours[hour] == nil {
+            table[tenant] = hours.filter { $0.key > hour - retainedHours }
+        }
+        // Modified in place: copying the tenant's table out and back would copy up to 720
+        // buckets on every request.
+        table[tenant, default: [:]][hour, default: Counts()].add(counts)
     }
 
     private static func sum(_ box: NIOLockedValueBox<Hours>, tenant: String, range: ClosedRange<Int64>) -> Counts {

@@ -116,8 +116,7 @@ public final class ServerMetrics: Sendable {
 
     /// Records one origin fetch's duration (the origin tier's fetch observer).
     public func recordOriginFetch(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        originFetchDuration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        originFetchDuration.recordNanoseconds(duration.nanoseconds)
     }
 
     /// Copies the origin tier's totals into the metrics; called on each scrape.
@@ -131,8 +130,7 @@ public final class ServerMetrics: Sendable {
 
     /// Records one Redis round trip's latency (the client's latency observer).
     public func recordRedisLatency(_ latency: Duration) {
-        let (seconds, attoseconds) = latency.components
-        redisLatency.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        redisLatency.recordNanoseconds(latency.nanoseconds)
     }
 
     /// Copies the Redis tier's figures into the metrics; called on each scrape.
