@@ -27,6 +27,10 @@ final class EdgeShard: Sendable {
         state.withLockedValue { $0.get(key, now: now, countsAsLookup: false) }
     }
 
+    func countHit(_ key: CacheKey) {
+        state.withLockedValue { $0.countHit(key) }
+    }
+
     func set(_ record: EdgeRecord, now: Int64) -> Bool {
         state.withLockedValue { $0.set(record, now: now) }
     }
@@ -83,6 +87,13 @@ struct EdgeShardState<Policy: EvictionPolicy>: Sendable {
         return record.entry
     }
 
+    /// Counts a hit served from an earlier `get(countsAsLookup: false)` and refreshes the
+    /// entry's recency if it is still here: no record copy, no second expiry check.
+    mutating func countHit(_ key: CacheKey) {
+        statistics.hits += 1
+        if let slot = store.slot(of: key) { policy.accessed(slot) }
+    }
+
     /// Stores `record`, evicting until it fits. False when it is larger than the whole budget.
     mutating func set(_ record: EdgeRecord, now: Int64) -> Bool {
         if let slot = store.slot(of: record.key) {
@@ -93,8 +104,7 @@ struct EdgeShardState<Policy: EvictionPolicy>: Sendable {
             return false
         }
         while statistics.storedBytes + record.cost > budgetBytes, let victim = policy.victim() {
-            let expired = store.record(at: victim)?.entry.isExpired(at: now) ?? false
-            drop(victim)
+            let expired = drop(victim)?.entry.isExpired(at: now) ?? false
             if expired { statistics.expirations += 1 } else { statistics.evictions += 1 }
         }
         let slot = store.insert(record)
@@ -142,10 +152,13 @@ struct EdgeShardState<Policy: EvictionPolicy>: Sendable {
         return removed
     }
 
-    private mutating func drop(_ slot: Int32) {
-        guard let record = store.remove(at: slot) else { return }
+    /// Removes the entry in `slot` from the store, the policy and the accounts; returns it.
+    @discardableResult
+    private mutating func drop(_ slot: Int32) -> EdgeRecord? {
+        guard let record = store.remove(at: slot) else { return nil }
         policy.removed(slot)
         account(record, sign: -1)
+        return record
     }
 
     private mutating func account(_ record: EdgeRecord, sign: Int) {

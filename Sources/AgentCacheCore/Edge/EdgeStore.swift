@@ -41,11 +41,6 @@ struct EdgeStore: Sendable {
         return slot
     }
 
-    /// Replaces the record in an occupied `slot` (same key).
-    mutating func replace(at slot: Int32, with record: EdgeRecord) {
-        records[Int(slot)] = record
-    }
-
     /// Frees `slot` and returns what it held.
     @discardableResult
     mutating func remove(at slot: Int32) -> EdgeRecord? {

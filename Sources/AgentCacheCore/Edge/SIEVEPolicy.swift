@@ -6,7 +6,6 @@ struct SIEVEPolicy: EvictionPolicy {
     private var links = SlotLinks()
     private var order = SlotList()
     private var visited: [Bool] = []
-    private var linked: [Bool] = []
     /// The next slot the hand examines; `none` means start again from the tail.
     private var hand: Int32 = SlotLinks.none
 
@@ -17,12 +16,8 @@ struct SIEVEPolicy: EvictionPolicy {
     mutating func inserted(_ slot: Int32, fingerprint: UInt64, cost: Int) {
         links.reserve(slot)
         let index = Int(slot)
-        while visited.count <= index {
-            visited.append(false)
-            linked.append(false)
-        }
+        while visited.count <= index { visited.append(false) }
         visited[index] = false
-        linked[index] = true
         links.pushFront(slot, onto: &order)
     }
 
@@ -31,13 +26,10 @@ struct SIEVEPolicy: EvictionPolicy {
         visited[Int(slot)] = true
     }
 
-    /// Unlinks `slot`, stepping the hand past it first.
+    /// Unlinks `slot`, stepping the hand past it first. The shard only removes live slots.
     mutating func removed(_ slot: Int32) {
-        let index = Int(slot)
-        guard linked[index] else { return }
         if hand == slot { hand = links.before(slot) }
         links.unlink(slot, from: &order)
-        linked[index] = false
     }
 
     /// Moves the hand towards the newest end, clearing visited bits, to the first unvisited slot.

@@ -1,14 +1,12 @@
 /// Head and tail of one doubly linked list of slots whose links live in a `SlotLinks`.
 struct SlotList: Sendable {
     /// Front: the most recently linked slot.
-    private(set) var head: Int32 = SlotLinks.none
+    fileprivate(set) var head: Int32 = SlotLinks.none
     /// Back: the oldest slot, where eviction looks first.
     fileprivate(set) var tail: Int32 = SlotLinks.none
 
     /// True when the list holds no slot.
     var isEmpty: Bool { head == SlotLinks.none }
-
-    fileprivate mutating func set(head: Int32) { self.head = head }
 }
 
 /// Intrusive doubly linked lists over slots, kept in two flat arrays shared by every list
@@ -38,7 +36,7 @@ struct SlotLinks: Sendable {
         previous[index] = Self.none
         next[index] = list.head
         if list.head != Self.none { previous[Int(list.head)] = slot }
-        list.set(head: slot)
+        list.head = slot
         if list.tail == Self.none { list.tail = slot }
     }
 
@@ -47,7 +45,7 @@ struct SlotLinks: Sendable {
         let index = Int(slot)
         let before = previous[index]
         let after = next[index]
-        if before != Self.none { next[Int(before)] = after } else if list.head == slot { list.set(head: after) }
+        if before != Self.none { next[Int(before)] = after } else if list.head == slot { list.head = after }
         if after != Self.none { previous[Int(after)] = before } else if list.tail == slot { list.tail = before }
         previous[index] = Self.none
         next[index] = Self.none

@@ -137,7 +137,7 @@ public final class CacheEngine: Sendable {
 
     /// Counts a hit found by `peekEdgeHit` and served: one hit, recency refreshed. One stripe lock.
     public func countEdgeHit(_ key: CacheKey) {
-        _ = edge.get(key, now: clock.nowMillis())
+        edge.countHit(key)
     }
 
     /// The edge entry for `key` decoded, or nil; a value that fails to decode is dropped.
