@@ -7,7 +7,7 @@
 /// 0xFFFF = absent) · the body to the end.
 /// The tier entry lives `ttl + stale-if-error` so a stale copy survives for serving when the
 /// origin fails; `freshUntil` says when it stops being served as a plain hit. Encoding costs one
-/// copy of the body; decoding copies the body out of the decoded value once.
+/// copy of the body; decoding copies none (the body is a slice of the decoded value).
 public struct ObjectRecord: Sendable, Equatable {
     /// What the origin answered.
     public enum Kind: UInt8, Sendable {
@@ -20,7 +20,9 @@ public struct ObjectRecord: Sendable, Equatable {
     public var fetchedAtMillis: Int64
     public var freshUntilMillis: Int64
     public var head: ObjectHead
-    public var body: [UInt8]
+    /// The object's bytes. A slice, so a decoded record shares the decoded value's storage
+    /// instead of copying the body out of it; index it relative to `startIndex`.
+    public var body: ArraySlice<UInt8>
 
     private static let magic: [UInt8] = Array("ACOB".utf8)
     private static let version: UInt8 = 1
@@ -28,6 +30,10 @@ public struct ObjectRecord: Sendable, Equatable {
 
     /// Makes a record; `head.contentLength` is set from the body.
     public init(kind: Kind, fetchedAtMillis: Int64, freshUntilMillis: Int64, head: ObjectHead, body: [UInt8]) {
+        self.init(kind: kind, fetchedAtMillis: fetchedAtMillis, freshUntilMillis: freshUntilMillis, head: head, bodySlice: body[...])
+    }
+
+    private init(kind: Kind, fetchedAtMillis: Int64, freshUntilMillis: Int64, head: ObjectHead, bodySlice body: ArraySlice<UInt8>) {
         self.kind = kind
         self.fetchedAtMillis = fetchedAtMillis
         self.freshUntilMillis = freshUntilMillis
@@ -90,7 +96,7 @@ public struct ObjectRecord: Sendable, Equatable {
             fetchedAtMillis: fetched,
             freshUntilMillis: fresh,
             head: ObjectHead(contentType: strings[0], etag: strings[1], lastModified: strings[2]),
-            body: Array(bytes[offset...])
+            bodySlice: bytes[offset...]
         )
     }
 }

@@ -7,7 +7,8 @@ import NIOCore
 /// stored record, negative caching of 404s, stale-if-error, and pass-through streaming of
 /// objects too large to cache. Transport-free towards clients: it answers `Answer`s; the
 /// server's route turns them into HTTP (ranges, 304, headers).
-/// Cost of a hit: one engine lookup plus one record decode (a copy of the body).
+/// Cost of a hit: an allow-list check, one engine lookup and one record decode (no DNS:
+/// hosts are resolved only before connecting to the origin).
 public final class OriginTier: Sendable {
     /// Origin tier settings (SPEC §3; flags `--origin-*`, `--stale-if-error`, `--max-object-bytes`).
     public struct Configuration: Sendable {
@@ -99,7 +100,7 @@ public final class OriginTier: Sendable {
     /// Throws `CacheError`.
     public func get(_ url: OriginURL, in namespace: CacheNamespace, maxTTLSeconds: Double? = nil, range: String? = nil) async throws -> Answer {
         do {
-            try await guardrail.check(url)
+            try guardrail.checkHost(url)
         } catch {
             statistics.record(.refused)
             throw error
@@ -114,6 +115,13 @@ public final class OriginTier: Sendable {
                 return .object(record, source: .hit(hit.tier), ageSeconds: Self.age(record, now: now))
             }
             if record.kind == .object { stale = record }
+        }
+        // Resolving the host is for connections only: a cached answer above made none.
+        do {
+            try await guardrail.checkAddresses(url)
+        } catch {
+            statistics.record(.refused)
+            throw error
         }
 
         var leaderStream: Answer?

@@ -29,11 +29,24 @@ public struct SSRFGuard: Sendable {
         allowedHosts = explicit.union(endpointHost.map { [$0.lowercased()] } ?? [])
     }
 
-    /// Throws `INVALID_REQUEST` when `url` must not be fetched.
+    /// Throws `INVALID_REQUEST` when `url` must not be fetched: `checkHost`, then
+    /// `checkAddresses`.
     public func check(_ url: OriginURL) async throws(CacheError) {
+        try checkHost(url)
+        try await checkAddresses(url)
+    }
+
+    /// Throws `INVALID_REQUEST` unless `url`'s host is allow-listed. Two set lookups.
+    public func checkHost(_ url: OriginURL) throws(CacheError) {
         guard allowedHosts.contains(url.host) else {
             throw .invalidRequest("origin host '\(url.host)' is not allow-listed (--origin-allow-host)")
         }
+    }
+
+    /// Throws `INVALID_REQUEST` when `url`'s host, unless explicitly allow-listed, resolves to
+    /// no address or to a non-public one. One `getaddrinfo` on NIO's blocking pool: call it
+    /// only before connecting, not for answers served from the cache.
+    public func checkAddresses(_ url: OriginURL) async throws(CacheError) {
         if explicitHosts.contains(url.host) { return }
         let addresses = await Self.resolve(url.hostname)
         guard !addresses.isEmpty else { throw .invalidRequest("origin host '\(url.host)' does not resolve") }

@@ -76,11 +76,11 @@ struct OriginRoutes {
         switch ByteRange.resolve(request.headers[.range], length: length) {
         case .full:
             headers[.contentLength] = String(length)
-            return Response(status: .ok, headers: headers, body: Self.body(record.body[...], isHead: isHead))
+            return Response(status: .ok, headers: headers, body: Self.body(record.body, isHead: isHead))
         case .partial(let range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(length)"
             headers[.contentLength] = String(range.count)
-            return Response(status: .partialContent, headers: headers, body: Self.body(record.body[range], isHead: isHead))
+            return Response(status: .partialContent, headers: headers, body: Self.body(record.body.dropFirst(range.lowerBound).prefix(range.count), isHead: isHead))
         case .unsatisfiable:
             throw CacheError(
                 .rangeNotSatisfiable,
