@@ -16,7 +16,7 @@ import ServiceLifecycle
 public final class OriginFetcher: Service, Sendable {
     /// Fetcher settings.
     public struct Configuration: Sendable {
-        /// Connect, read (idle) and total timeout of one fetch.
+        /// Connect and read (idle) timeout of one fetch, and its deadline for the response head.
         public var timeout: Duration = .seconds(10)
         /// Connections kept per origin host (soft limit of the pool).
         public var maxConnectionsPerHost: Int = 16
@@ -83,17 +83,17 @@ public final class OriginFetcher: Service, Sendable {
         try? await client.shutdown()
     }
 
-    /// Starts `method` (GET or HEAD) of `url`, forwarding `range` (a client's `Range` header)
+    /// Starts a GET of `url`, forwarding `range` (a client's `Range` header)
     /// when given; the deadline covers the exchange up to the response head, after which only
     /// the read (idle) timeout bounds the body. Cost: one pooled HTTP exchange.
-    public func fetch(_ url: OriginURL, method: HTTPMethod = .GET, range: String? = nil) async throws(CacheError) -> Response {
+    public func fetch(_ url: OriginURL, range: String? = nil) async throws(CacheError) -> Response {
         var request = HTTPClientRequest(url: url.fetchURL)
-        request.method = method
+        request.method = .GET
         // Not part of the SigV4 signed headers, so it can be added whether or not we sign.
         if let range { request.headers.add(name: "Range", value: range) }
         if let signer = configuration.signer, url.authority == configuration.signedAuthority, !url.isPresigned {
             let signed = signer.signedHeaders(
-                method: method.rawValue,
+                method: "GET",
                 host: url.authority,
                 path: url.path,
                 query: url.query,

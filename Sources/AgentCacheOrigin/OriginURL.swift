@@ -25,7 +25,6 @@ public struct OriginURL: Sendable {
     public var authority: String { port.map { "\(host):\($0)" } ?? host }
 
     /// The port connected to.
-    public var effectivePort: Int { port ?? (scheme == "https" ? 443 : 80) }
 
     /// Whether the query carries presigning parameters: such a URL is fetched as given, unsigned.
     public var isPresigned: Bool { query.contains { ObjectIdentity.isPresigning($0.name) } }

@@ -15,7 +15,8 @@ public struct OriginSettings: Sendable {
     public var secretKey: String?
     /// `--origin-allow-host` (repeatable): hosts `?url=` may name, trusted even on private addresses.
     public var allowHosts: [String] = []
-    /// `--origin-timeout-ms`: connect, read and total timeout of one origin fetch.
+    /// `--origin-timeout-ms`: connect and read (idle) timeout of one origin fetch, and its
+    /// deadline for the response head.
     public var timeoutMilliseconds: Int = 10_000
     /// Freshness, stale window, negative TTL and size cap.
     public var tier: OriginTier.Configuration = .init()
@@ -31,7 +32,7 @@ public struct OriginSettings: Sendable {
         if let endpoint {
             do {
                 let parsed = try OriginURL(absolute: endpoint)
-                if parsed.isPresigned || !parsed.query.isEmpty { return "--origin-endpoint must not carry a query" }
+                if !parsed.query.isEmpty { return "--origin-endpoint must not carry a query" }
             } catch {
                 return "--origin-endpoint: \(error.message)"
             }

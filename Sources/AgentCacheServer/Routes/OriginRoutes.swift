@@ -28,19 +28,19 @@ struct OriginRoutes {
         let parameters = request.uri.queryParameters
         let url = try origin.target(url: parameters["url"].map(String.init), path: parameters["path"].map(String.init))
         let namespace = try await TenantNamespace.resolve(request.headers[.xCacheNamespace], context: context, authority: authority)
+        let isHead = request.method == .head
         let answer = try await origin.get(
             url,
             in: namespace,
             maxTTLSeconds: context.admission?.limits.maxTTLSeconds,
-            range: request.method == .head ? nil : request.headers[.range]
+            range: isHead ? nil : request.headers[.range]
         )
-        let isHead = request.method == .head
         switch answer {
         case .object(let record, let source, let age):
-            recordLookup(source, tenant: context.tenant, clock: origin.engine.clock)
+            recordLookup(source, tenant: context.tenant, engine: origin.engine)
             return try objectResponse(record, source: source, age: age, request: request, isHead: isHead)
         case .passThrough(let head, let body, let contentRange):
-            recordLookup(.origin, tenant: context.tenant, clock: origin.engine.clock)
+            recordLookup(.origin, tenant: context.tenant, engine: origin.engine)
             var headers = Self.headers(head)
             headers[.xCache] = "MISS"
             if let length = head.contentLength { headers[.contentLength] = String(length) }
@@ -90,20 +90,21 @@ struct OriginRoutes {
         }
     }
 
-    /// Origin 404s and SSRF refusals are lookups too; hits are cached answers, fresh or stale.
-    private func recordLookup(_ source: OriginTier.Source, tenant: String, clock: any CacheClock) {
+    /// Counts a served object for the tenant and `/metrics`: cached answers, fresh or stale,
+    /// are hits; one fetched from the origin is a miss. Origin 404s and SSRF refusals throw
+    /// before this and are not counted.
+    private func recordLookup(_ source: OriginTier.Source, tenant: String, engine: CacheEngine) {
         let hit: Bool
         switch source {
         case .hit(let tier):
             hit = true
-            if tier != .edge { metrics.recordMiss(tier: .edge) }
-            metrics.recordHit(tier: tier)
+            metrics.recordLookup(hitTier: tier, remoteTiers: engine.remoteTiers)
         case .stale: hit = true
         case .origin:
             hit = false
             metrics.recordMiss(tier: .edge)
         }
-        stats.record(tenant: tenant, atMillis: clock.nowMillis(), hit: hit, request: false)
+        stats.record(tenant: tenant, atMillis: engine.clock.nowMillis(), hit: hit, request: false)
     }
 
     private static func headers(_ head: ObjectHead) -> HTTPFields {
@@ -123,15 +124,9 @@ struct OriginRoutes {
     private static func matches(_ condition: String, etag: String) -> Bool {
         let ours = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
         return condition.split(separator: ",").contains { candidate in
-            let tag = candidate.trimmingCharacters(in: " \t")
+            let tag = String(candidate).trimmingSpaces
             return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == ours
         }
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }
 
