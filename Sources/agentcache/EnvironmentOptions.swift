@@ -12,6 +12,16 @@ struct EnvironmentOptions {
         return value.isEmpty ? nil : value
     }
 
+    /// A yes/no variable: true for `1`/`true`/`yes`, false for `0`/`false`/`no` (any case),
+    /// nil when unset or anything else.
+    func flag(_ name: String) -> Bool? {
+        switch self[name]?.lowercased() {
+        case "1", "true", "yes": true
+        case "0", "false", "no": false
+        default: nil
+        }
+    }
+
     /// An integer variable; a malformed one is reported against its flag.
     func integer(_ name: String, flag: String) throws -> Int? {
         guard let value = self[name] else { return nil }

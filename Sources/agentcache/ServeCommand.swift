@@ -129,7 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.adminToken = adminToken ?? environment["ADMIN_TOKEN"]
         configuration.rotationGraceSeconds =
             try rotationGrace ?? environment.number("ROTATION_GRACE", flag: "--rotation-grace") ?? configuration.rotationGraceSeconds
-        configuration.allowOpen = allowOpen || environment["ALLOW_OPEN"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
+        configuration.allowOpen = allowOpen || environment.flag("ALLOW_OPEN") == true
         for override in tierLimits.isEmpty ? (environment["TIER_LIMITS"].map { $0.split(separator: ";").map(String.init) } ?? []) : tierLimits {
             do {
                 try configuration.plans.apply(override)
@@ -137,9 +137,9 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
-        configuration.hitFastPath = hitFastPath && environment["HIT_FAST_PATH"].map { !["0", "false", "no"].contains($0.lowercased()) } != false
+        configuration.hitFastPath = hitFastPath && environment.flag("HIT_FAST_PATH") != false
         configuration.trustForwardedFor =
-            trustForwardedFor || environment["TRUST_FORWARDED_FOR"].map { ["1", "true", "yes"].contains($0.lowercased()) } == true
+            trustForwardedFor || environment.flag("TRUST_FORWARDED_FOR") == true
         try applyOrigin(environment, to: &configuration.origin)
         let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {

@@ -8,7 +8,7 @@ import Testing
 /// Tier limits (SPEC §5) through the real HTTP stack: rate, quota, TTL cap, namespace count.
 @Suite("API keys: tier limits")
 struct AuthLimitsTests {
-    @Test("a free key bursting 40 requests gets 429 RATE_LIMIT_EXCEEDED with Retry-After; sustained admitted rate within 10 % of 10/s")
+    @Test("a free key bursting 40 requests gets 429 RATE_LIMIT_EXCEEDED with Retry-After; the admitted rate never exceeds 10/s by more than 10 %")
     func freeTierRateLimit() async throws {
         try await withAuthServer { api in
             let key = try await api.provisionKey(tier: "free")

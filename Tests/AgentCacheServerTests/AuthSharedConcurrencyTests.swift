@@ -10,9 +10,9 @@ import Testing
 /// configured (SPEC §5, §7).
 @Suite("API keys: concurrency limit shared through Redis", .serialized)
 struct AuthSharedConcurrencyTests {
-    /// Holding 100 real HTTP requests open is impractical and there is no operator setting to
-    /// lower the tier limit, so a third "node" (a `RedisConcurrencyLimiter` on the same Redis)
-    /// holds the slots while two real servers answer.
+    /// Holding 100 real HTTP requests open is impractical, and the test is of the standard
+    /// enterprise limit (not a `--tier-limit` override), so a third "node" (a
+    /// `RedisConcurrencyLimiter` on the same Redis) holds the slots while two real servers answer.
     @Test("with 100 enterprise requests in flight elsewhere, both servers refuse with 429; one released slot lets one in, and it is given back")
     func enterpriseLimitAcrossNodes() async throws {
         try await withRedisServer { redis in

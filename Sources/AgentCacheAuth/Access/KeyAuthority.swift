@@ -67,7 +67,8 @@ public final class KeyAuthority: Sendable {
     /// The record of `credential`, if it is a live key. Throws 401 `API_KEY_REQUIRED` (none),
     /// `INVALID_API_KEY` (malformed, bad checksum, unknown, revoked) or `API_KEY_EXPIRED`
     /// (past its expiry, or rotated and past its grace period).
-    /// Cost: one SHA-256 pair; a store read only when the record is not cached.
+    /// Cost: two locks for a credential seen before (one SHA-256 pair the first time); a
+    /// store read only when the record is not cached.
     public func authenticate(_ credential: String?) async throws(CacheError) -> KeyRecord {
         guard let record = try await record(digest: try digest(of: credential)) else {
             throw CacheError(.invalidAPIKey, "API key is not recognised")
@@ -78,7 +79,7 @@ public final class KeyAuthority: Sendable {
 
     /// `authenticate` without suspending: the record when it is in memory and fresh, nil when
     /// the store must be read (then call `authenticate`). Throws exactly what `authenticate`
-    /// would for a record it has. Cost: one SHA-256 pair and a lock.
+    /// would for a record it has. Cost: two locks for a credential seen before.
     public func authenticateNow(_ credential: String?) throws(CacheError) -> KeyRecord? {
         let digest = try digest(of: credential)
         let now = clock.nowMillis()
@@ -148,21 +149,21 @@ public final class KeyAuthority: Sendable {
     /// allowance at hand, this month's counts are loaded). nil, having decided and changed
     /// nothing, when a part needs a suspension: then call `admit`. Pair with `finishNow`.
     ///
-    /// Concurrency: an in-process limit is checked and held as in `admit`. A limit shared
-    /// through Redis is not: a request answered within one event-loop turn holds no slot a
-    /// lease round trip could measure (node-local work is bounded by the event-loop threads).
+    /// Concurrency is the limiter's `decideNow`: in process it is checked and held as in
+    /// `admit`; a limit shared through Redis does not count such a request.
     public func admitNow(_ record: KeyRecord, scope: Scope, clientAddress: String?) throws(CacheError) -> Admission? {
         let limits = plans[record.tier]
         guard ledger.isPrepared(account: record.account, month: Self.month(of: clock.nowMillis())) else { return nil }
-        let localConcurrency = concurrency as? ConcurrencyLimiter
-        if limits.concurrentRequests != nil && localConcurrency == nil && !(concurrency is RedisConcurrencyLimiter) { return nil }
         guard let rate = limiter.decideNow(key: record.account, ratePerSecond: limits.requestsPerSecond) else { return nil }
         try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
         try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
         var slot: ConcurrencySlot?
-        if let concurrent = limits.concurrentRequests, let localConcurrency {
-            slot = localConcurrency.acquireNow(record.account, limit: concurrent)
-            try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
+        if let concurrent = limits.concurrentRequests {
+            switch concurrency.decideNow(record.account, limit: concurrent) {
+            case .held(let held): slot = held
+            case .full: try Self.checkSlot(nil, record, limit: concurrent, rate: rate)
+            case .notCounted: break
+            }
         }
         return Admission(record: record, limits: limits, rate: rate, slot: slot)
     }
@@ -235,7 +236,7 @@ public final class KeyAuthority: Sendable {
 
     /// Releases what `admitNow` took (an in-process concurrency slot) without suspending.
     public func finishNow(_ admission: Admission) {
-        if let slot = admission.slot { (concurrency as? ConcurrencyLimiter)?.releaseNow(slot) }
+        if let slot = admission.slot { concurrency.releaseNow(slot) }
     }
 
     /// Whether `record` has used client namespace `name` already, so `admitNamespace` would

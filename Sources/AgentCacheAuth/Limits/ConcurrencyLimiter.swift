@@ -26,6 +26,11 @@ public final class ConcurrencyLimiter: ConcurrencyLimiting {
         }
     }
 
+    /// Counted in process like any request.
+    public func decideNow(_ account: String, limit: Int) -> ImmediateConcurrency {
+        acquireNow(account, limit: limit).map { .held($0) } ?? .full
+    }
+
     /// The synchronous form of `release`.
     public func releaseNow(_ slot: ConcurrencySlot) {
         inFlight.withLockedValue { counts in

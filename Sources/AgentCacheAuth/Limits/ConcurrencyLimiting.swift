@@ -6,6 +6,20 @@ public protocol ConcurrencyLimiting: Sendable {
     func acquire(_ account: String, limit: Int) async -> ConcurrencySlot?
     /// Gives back a slot taken by `acquire`.
     func release(_ slot: ConcurrencySlot) async
+    /// The decision for a request answered within one event-loop turn, without suspending.
+    func decideNow(_ account: String, limit: Int) -> ImmediateConcurrency
+    /// Gives back a slot `decideNow` held.
+    func releaseNow(_ slot: ConcurrencySlot)
+}
+
+/// What `ConcurrencyLimiting.decideNow` decided for one immediate request.
+public enum ImmediateConcurrency: Sendable {
+    /// A slot is held; give it back with `releaseNow`.
+    case held(ConcurrencySlot)
+    /// `limit` slots are taken already.
+    case full
+    /// Not counted: a lease round trip would outlast the request itself (shared limits).
+    case notCounted
 }
 
 /// One request's hold on its account's concurrency limit.

@@ -26,10 +26,7 @@ public final class GCRALimiter: RateLimiting {
 
     /// The synchronous form of `acquire`, for the Redis limiter's fallback.
     public func acquireNow(key: String, ratePerSecond: Int) -> RateDecision {
-        // The schedule is kept in microseconds: at most one request per microsecond.
-        let rate = min(max(1, ratePerSecond), 1_000_000)
-        let emission = Int64(1_000_000 / rate)
-        let tolerance = emission * Int64(rate)
+        let (rate, emission, tolerance) = RateDecision.schedule(ratePerSecond: ratePerSecond)
         let now = nowMicros()
         return arrivals.withLockedValue { arrivals in
             let arrival = max(arrivals[key] ?? now, now)

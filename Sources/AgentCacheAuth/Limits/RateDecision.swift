@@ -17,6 +17,15 @@ public struct RateDecision: Sendable, Equatable {
         [("X-RateLimit-Limit", String(limit)), ("X-RateLimit-Remaining", String(remaining)), ("X-RateLimit-Reset", String(resetSeconds))]
     }
 
+    /// The GCRA schedule of `ratePerSecond`, in microseconds: the rate clamped to 1...1 000 000
+    /// (at most one request per microsecond), the emission interval and the tolerance
+    /// (emission × burst, burst = the rate).
+    static func schedule(ratePerSecond: Int) -> (rate: Int, emission: Int64, tolerance: Int64) {
+        let rate = min(max(1, ratePerSecond), 1_000_000)
+        let emission = Int64(1_000_000 / rate)
+        return (rate, emission, emission * Int64(rate))
+    }
+
     /// The decision for a GCRA state, all in microseconds: `emission` between requests,
     /// `tolerance` = emission × burst, `ahead` how far the theoretical arrival time is past now
     /// after the request (or before it, when refused), `excess` how far past the tolerance.

@@ -69,6 +69,15 @@ public final class RedisConcurrencyLimiter: ConcurrencyLimiting {
         return admitted ? ConcurrencySlot(account: account, leaseID: leaseID) : nil
     }
 
+    /// Not counted: a request answered within one event-loop turn holds no slot a lease round
+    /// trip could measure (a node's immediate work is bounded by its event-loop threads).
+    public func decideNow(_ account: String, limit: Int) -> ImmediateConcurrency {
+        .notCounted
+    }
+
+    /// Nothing to give back: `decideNow` never holds a slot.
+    public func releaseNow(_ slot: ConcurrencySlot) {}
+
     public func release(_ slot: ConcurrencySlot) async {
         guard let leaseID = slot.leaseID else { return fallback.releaseNow(slot) }
         // When this fails the lease simply runs out after `leaseMillis`.

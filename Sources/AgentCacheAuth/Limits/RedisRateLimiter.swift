@@ -8,12 +8,12 @@ import NIOCore
 /// is decided by the in-process `fallback` (fail open to per-node limits, never to no limit).
 ///
 /// Fast keys reserve their allowance in small batches: one script run takes up to
-/// `batch(for:)` requests (1 below 20 req/s, so small limits stay exact; 1/20 of the rate
-/// above, at most 100) and this node hands them out in process, through `decideNow` too,
-/// for up to `reserveMillis`. Every request admitted was taken from the shared bucket, so
-/// over any window the nodes admit at most what it allows plus one batch each (used after
-/// the window's start though reserved before it); a batch left unused is at most 1/20 of a
-/// second's allowance not admitted.
+/// `batch(for:)` requests (1/20 of the rate, at least 1 and at most 100: one at a time below
+/// 40 req/s, so small limits stay exact) and this node hands them out in process, through
+/// `decideNow` too, for up to `reserveMillis`. Every request admitted was taken from the
+/// shared bucket, so over any window the nodes admit at most what it allows plus what they
+/// held reserved when the window began; requests reserved and left unused when their
+/// reservation lapses are not admitted by anyone.
 public final class RedisRateLimiter: RateLimiting {
     /// Runs the script, and says when to decide in process instead.
     public let redis: RedisFallback
@@ -69,10 +69,7 @@ public final class RedisRateLimiter: RateLimiting {
 
     public func acquire(key: String, ratePerSecond: Int) async -> RateDecision {
         if let reserved = decideNow(key: key, ratePerSecond: ratePerSecond) { return reserved }
-        // The schedule is kept in microseconds: at most one request per microsecond.
-        let rate = min(max(1, ratePerSecond), 1_000_000)
-        let emission = Int64(1_000_000 / rate)
-        let tolerance = emission * Int64(rate)
+        let (rate, emission, tolerance) = RateDecision.schedule(ratePerSecond: ratePerSecond)
         let wanted = Self.batch(for: rate)
         let decided = await redis.attempt { client -> (RateDecision, granted: Int)? in
             let reply = try await client.execute([
@@ -103,7 +100,7 @@ public final class RedisRateLimiter: RateLimiting {
     public func decideNow(key: String, ratePerSecond: Int) -> RateDecision? {
         let now = NIODeadline.now().uptimeNanoseconds
         return reserves.withLockedValue { reserves -> RateDecision? in
-            guard var reserve = reserves[key], reserve.decision.limit == min(max(1, ratePerSecond), 1_000_000) else { return nil }
+            guard var reserve = reserves[key], reserve.decision.limit == RateDecision.schedule(ratePerSecond: ratePerSecond).rate else { return nil }
             guard reserve.left > 0, now < reserve.expiresAtNanos else {
                 reserves[key] = nil
                 return nil

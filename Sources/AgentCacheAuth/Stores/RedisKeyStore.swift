@@ -6,8 +6,8 @@ import AgentCacheRedis
 /// - `ac:key:<digest>`: a hash of the record's fields;
 /// - `ac:usage:<account>:<yyyymm>`: a counter (`INCRBY`), kept 400 days;
 /// - `ac:keyns:<account>`: the set of client namespaces the account used.
-/// Every call is one round trip; failures become 500 `INTERNAL_ERROR` (the caller decides
-/// whether to fail open).
+/// Every call is one round trip; failures become 503 `SERVICE_UNAVAILABLE` with
+/// `Retry-After` (the caller decides whether to fail open).
 public final class RedisKeyStore: KeyStore {
     /// The client used for every command.
     public let client: RedisClient
