@@ -73,8 +73,9 @@ public enum HitRatioSimulator {
     /// Size range of the variable-size traces (log-uniform).
     public static let variableValueBytes = (min: 64, max: 16 * 1024)
 
-    /// The standard suite: Zipf at skews 0.6, 0.8, 0.99 and 1.2, Zipf with one-hit-wonder
-    /// scans, and a loop over 110% of the capacity, with fixed and variable value sizes.
+    /// The standard suite: with fixed 1 KiB values, Zipf at skews 0.6, 0.8, 0.99 and 1.2; with
+    /// fixed and with variable value sizes, Zipf at 0.8 and 0.99, Zipf with one-hit-wonder
+    /// scans, and a loop over 110% of the capacity.
     /// The Zipf universe is ten times what the cache holds; a scan as long as the cache
     /// holds runs after every four cache-fulls of Zipf requests. O(1) to build.
     public static func standardTraces(_ configuration: Configuration) -> [TraceSpec] {
