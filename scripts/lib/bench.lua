@@ -18,13 +18,11 @@
 -- done() prints one line: RESULT req/s p50_ms p99_ms socket_errors non_2xx requests
 -- (wrk counts an answer with a status above 399 as non-2xx).
 
-local threads = {}
 local thread_total = 0
 
 function setup(thread)
     thread_total = thread_total + 1
     thread:set("thread_number", thread_total)
-    table.insert(threads, thread)
 end
 
 local function lines(path, may_be_empty)
@@ -91,7 +89,8 @@ function init(args)
     if options.keys then
         local keys = lines(options.keys, true)
         for i, key in ipairs(keys) do key_lines[i] = "X-API-Key: " .. key .. "\r\n" end
-        -- Threads start half the pool apart, so they do not walk it in step.
+        -- Threads start at different places in the pool (half of it apart for two threads),
+        -- so they do not walk it in step.
         key_turn = ((thread_number or 1) - 1) * math.floor(#keys / 2)
     end
 

@@ -99,7 +99,7 @@ wait_ready() {
 }
 
 # run_wrk URL SECONDS LUA_ARGS... -> prints "req/s p50_ms p99_ms requests"; fails loudly on any
-# socket error or non-2xx answer.
+# socket error or answer with a status above 399 (what wrk counts as non-2xx).
 run_wrk() {
     local url="$1" seconds="$2" output result
     shift 2
