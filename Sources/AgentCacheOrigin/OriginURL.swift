@@ -127,20 +127,8 @@ public struct OriginURL: Sendable {
 
     /// Decodes `%XX` (and `+` as space in queries); malformed escapes and invalid UTF-8 are refused.
     static func percentDecode(_ text: Substring, plusIsSpace: Bool = false) throws(CacheError) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
-        var bytes = text.utf8.makeIterator()
-        while let byte = bytes.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = bytes.next().flatMap(Hex.digitValue), let low = bytes.next().flatMap(Hex.digitValue) else {
-                    throw invalid("origin URL has a malformed percent escape")
-                }
-                out.append(high << 4 | low)
-            } else if byte == UInt8(ascii: "+") && plusIsSpace {
-                out.append(UInt8(ascii: " "))
-            } else {
-                out.append(byte)
-            }
+        guard let out = Hex.percentDecoded(text, plusIsSpace: plusIsSpace) else {
+            throw invalid("origin URL has a malformed percent escape")
         }
         guard let decoded = String(validating: out, as: UTF8.self) else { throw invalid("origin URL is not valid UTF-8 once decoded") }
         return decoded

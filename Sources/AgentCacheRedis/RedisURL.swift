@@ -136,18 +136,8 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
 
     private static func percentDecoded(_ text: Substring, in url: String) throws(ParseError) -> String {
         guard text.contains("%") else { return String(text) }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(Hex.digitValue), let low = iterator.next().flatMap(Hex.digitValue) else {
-                throw ParseError(url, "a % escape in the credentials is not followed by two hex digits")
-            }
-            bytes.append(high << 4 | low)
+        guard let bytes = Hex.percentDecoded(text) else {
+            throw ParseError(url, "a % escape in the credentials is not followed by two hex digits")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -36,6 +36,25 @@ public enum Hex {
         }
     }
 
+    /// The bytes of `text` with `%XX` escapes decoded (and `+` as a space when `plusIsSpace`),
+    /// nil when a `%` is not followed by two hex digits. One pass, one allocation.
+    public static func percentDecoded(_ text: Substring, plusIsSpace: Bool = false) -> [UInt8]? {
+        var out = [UInt8]()
+        out.reserveCapacity(text.utf8.count)
+        var bytes = text.utf8.makeIterator()
+        while let byte = bytes.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = bytes.next().flatMap(digitValue), let low = bytes.next().flatMap(digitValue) else { return nil }
+                out.append(high << 4 | low)
+            } else if byte == UInt8(ascii: "+") && plusIsSpace {
+                out.append(UInt8(ascii: " "))
+            } else {
+                out.append(byte)
+            }
+        }
+        return out
+    }
+
     /// Whether every byte of `text` is a lowercase hex digit.
     public static func isLowercaseHex(_ text: Substring) -> Bool {
         text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
