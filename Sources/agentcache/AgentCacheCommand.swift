@@ -1,3 +1,4 @@
+import AgentCacheCore
 import ArgumentParser
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +22,11 @@ struct AgentCacheCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as CacheError {
+            // A startup failure (the data directory locked, a damaged key file): not a flag error.
+            let line = Array("agentcache: \(error.message)\n".utf8)
+            _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

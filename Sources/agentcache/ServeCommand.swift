@@ -151,12 +151,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "agentcache")
         logger.logLevel = logLevel
-        let application: any ApplicationProtocol
-        do {
-            application = try AgentCacheServer.buildApplication(configuration: configuration, logger: logger).application
-        } catch let error as CacheError {
-            throw ValidationError(error.message)
-        }
+        // A CacheError here (data directory locked, key file damaged) is not a flag error: it
+        // is printed as one line and exits 1.
+        let application = try AgentCacheServer.buildApplication(configuration: configuration, logger: logger).application
         logger.info(
             "starting agentcache",
             metadata: [

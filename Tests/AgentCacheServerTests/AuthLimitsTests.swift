@@ -130,4 +130,37 @@ struct AuthLimitsTests {
             #expect((try second.object()["error"] as? String)?.contains("allows 1 namespace per key") == true)
         }
     }
+
+    @Test("an enterprise key (no namespace limit) using 150 fresh namespaces: all admitted, 100 remembered in keys.json, key info lists 100 and says it is truncated")
+    func unlimitedNamespacesStayBounded() async throws {
+        let directory = temporaryDataDirectory()
+        try await withAuthServer(dataDirectory: directory) { api in
+            let key = try await api.provisionKey(tier: "enterprise")
+            for index in 0..<150 {
+                #expect(try await api.get(Body.chat(), headers: keyHeaders(key, namespace: "ns\(index)")).status == .ok)
+            }
+            let usage = try #require(try await api.keyInfo(key)["usage"] as? [String: Any])
+            #expect(usage["namespaces_used"] as? Int == 100)
+            #expect((usage["namespaces"] as? [String])?.count == 100)
+            #expect(jsonBool(usage["namespaces_truncated"]) == true)
+            await api.parts.auth?.ledger.flush()
+            let file = try String(contentsOfFile: directory + "/keys.json", encoding: .utf8)
+            #expect(file.components(separatedBy: "\"ns").count - 1 == 100)
+        }
+    }
+
+    @Test("a pro key's namespaces are listed in full by key info, never more than its limit of 10")
+    func limitedNamespacesListed() async throws {
+        try await withAuthServer { api in
+            let key = try await api.provisionKey(tier: "pro")
+            for index in 0..<12 {
+                let status = try await api.get(Body.chat(), headers: keyHeaders(key, namespace: "ns\(index)")).status
+                #expect(status == (index < 10 ? .ok : .forbidden))
+            }
+            let usage = try #require(try await api.keyInfo(key)["usage"] as? [String: Any])
+            #expect(usage["namespaces_used"] as? Int == 10)
+            #expect(usage["namespaces"] as? [String] == (0..<10).map { "ns\($0)" }.sorted())
+            #expect(jsonBool(usage["namespaces_truncated"]) == false)
+        }
+    }
 }

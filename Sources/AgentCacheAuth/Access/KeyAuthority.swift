@@ -259,8 +259,17 @@ public final class KeyAuthority: Sendable {
 
     // MARK: - Admin
 
-    /// Creates a key for `request`, stores it durably, and returns it (shown once).
+    /// Creates a key for `request`, stores it durably, and returns it (shown once). Throws 409
+    /// `CONFLICT` when the tenant namespace belongs to another `(user_id, integration,
+    /// project_id)`: tenants are one-to-one with them, and the first to claim a name keeps it.
     public func provision(_ request: ProvisionRequest) async throws(CacheError) -> (key: APIKey, record: KeyRecord) {
+        let owner = TenantOwner(userID: request.userID, integration: request.integration, projectID: request.projectID)
+        guard try await store.claimTenant(request.namespace, for: owner) else {
+            throw CacheError(
+                .conflict,
+                "tenant namespace '\(request.namespace)' already belongs to a different (user_id, integration, project_id); choose another integration or project_id"
+            )
+        }
         let key = APIKey.generate(integration: request.integration)
         let now = clock.nowMillis()
         let record = KeyRecord(
@@ -280,12 +289,16 @@ public final class KeyAuthority: Sendable {
     public func info(_ credential: String) async throws(CacheError) -> KeyInfo {
         let record = try await existing(credential)
         let month = Self.month(of: clock.nowMillis())
+        let namespaces = try await ledger.namespaces(account: record.account, month: month)
+        let listed = KeyInfo.namespacesListed
         return KeyInfo(
             record: record,
             status: record.status(at: clock.nowMillis()),
             month: month,
             requests: try await ledger.used(account: record.account, month: month),
-            namespaces: try await ledger.namespaces(account: record.account, month: month).sorted()
+            namespaces: Array(namespaces.sorted().prefix(listed)),
+            namespacesUsed: namespaces.count,
+            namespacesTruncated: namespaces.count > listed || (plans[record.tier].maxNamespaces == nil && namespaces.count >= UsageLedger.namespaceSample)
         )
     }
 
@@ -299,24 +312,52 @@ public final class KeyAuthority: Sendable {
     }
 
     /// A new key with the same tenant, tier, scopes and accounting; the old one keeps working
-    /// for `rotationGraceSeconds`. Rotating a revoked or already retired key is refused.
+    /// for `rotationGraceSeconds`. Rotating a revoked or already retired key is refused (400).
+    /// Rotating a key again during its grace period replaces its pending successor: that one is
+    /// revoked, so a key never has two live successors, and the grace period is not extended.
+    /// 409 `CONFLICT` when the successor was itself rotated (rotate the newest key instead) or
+    /// another rotation of the same key won a race. Reads the record from the store, not the
+    /// cache, so a rotation made on another node is seen.
     public func rotate(_ credential: String) async throws(CacheError) -> (key: APIKey, record: KeyRecord, old: KeyRecord) {
-        var old = try await existing(credential)
+        var old = try await existing(credential, cached: false)
         let now = clock.nowMillis()
         guard old.status(at: now) == "active" else {
             throw .invalidRequest("only an active key can be rotated; this one is \(old.status(at: now))")
+        }
+        var replaced: KeyRecord?
+        if let pending = old.successor {
+            replaced = try await store.record(digest: pending)
+            if replaced?.retiresAtMillis != nil {
+                throw CacheError(.conflict, "this key's successor was rotated too; rotate the newest key of the chain instead")
+            }
+        } else if old.retiresAtMillis != nil {
+            // Rotated before successors were recorded: its successor cannot be found to replace.
+            throw CacheError(.conflict, "this key was already rotated; rotate its successor instead")
+        }
+        if var replaced, replaced.revokedAtMillis == nil {
+            // Revoked before the old record names the new successor: a crash in between leaves
+            // no extra live key, only a retry to do.
+            replaced.revokedAtMillis = now
+            try await store.save([replaced])
+            remember(replaced)
         }
         let key = APIKey.generate(integration: old.integration)
         var fresh = old
         fresh.digest = key.digest
         fresh.createdAtMillis = now
         fresh.retiresAtMillis = nil
+        fresh.successor = nil
+        let previous = old.successor
         let graceEnd = now + Int64((rotationGraceSeconds * 1000).rounded())
         old.retiresAtMillis = min(old.retiresAtMillis ?? graceEnd, graceEnd)
-        try await store.save([fresh, old])
+        old.successor = fresh.digest
+        guard try await store.save(old, ifSuccessorIs: previous) else {
+            throw CacheError(.conflict, "this key was rotated by another request at the same time; read its info and retry")
+        }
+        try await store.save([fresh])
         remember(fresh)
         remember(old)
-        logger.info("API key rotated", metadata: ["namespace": "\(old.namespace)"])
+        logger.info("API key rotated", metadata: ["namespace": "\(old.namespace)", "replaced_pending_successor": "\(replaced != nil)"])
         return (key, fresh, old)
     }
 
@@ -336,14 +377,17 @@ public final class KeyAuthority: Sendable {
         return String(repeating: "0", count: max(0, 4 - year.count)) + year + month
     }
 
-    private func existing(_ credential: String) async throws(CacheError) -> KeyRecord {
+    /// The record of `credential` (400 when malformed, 404 when unknown), from the record cache
+    /// unless `cached` is false.
+    private func existing(_ credential: String, cached: Bool = true) async throws(CacheError) -> KeyRecord {
         let key: APIKey
         do {
             key = try APIKey.parse(credential)
         } catch {
             throw .invalidRequest(error.message)
         }
-        guard let record = try await record(digest: key.digest) else {
+        let found = cached ? try await record(digest: key.digest) : try await store.record(digest: key.digest)
+        guard let record = found else {
             throw CacheError(.notFound, "no such API key")
         }
         return record
@@ -379,5 +423,14 @@ public struct KeyInfo: Sendable {
     /// `yyyymm` the counts are for.
     public let month: String
     public let requests: Int64
+    /// The client namespaces used, sorted, at most `namespacesListed`.
     public let namespaces: [String]
+    /// How many namespaces the key has used: exact on plans with a namespace limit; without
+    /// one at most `UsageLedger.namespaceSample` are remembered.
+    public let namespacesUsed: Int
+    /// Whether more namespaces were (or may have been) used than `namespaces` lists.
+    public let namespacesTruncated: Bool
+
+    /// Namespaces listed at most.
+    public static let namespacesListed = UsageLedger.namespaceSample
 }

@@ -8,13 +8,23 @@ import NIOConcurrencyHelpers
 /// across N nodes the quota can be overshot by at most what the other nodes counted in the
 /// last flush interval. New namespaces go to the store at once (atomic limit check there),
 /// so the namespace limit holds exactly across nodes.
+///
+/// A namespace costs O(1) and the sets stay small: on a plan with a namespace limit an
+/// account's set never grows past the limit; on a plan without one admission needs no set, so
+/// only the first `namespaceSample` namespaces are remembered (for key info) and later ones are
+/// admitted with a lock and no store call.
 public final class UsageLedger: Sendable {
     struct Account: Sendable {
         var month: String
         var persisted: Int64
         var pending: Int64
         var namespaces: Set<String>
+        /// Without a namespace limit: the store refused to remember more (the sample is full).
+        var sampleFull = false
     }
+
+    /// Distinct namespaces remembered per account on plans without a namespace limit.
+    public static let namespaceSample = 100
 
     private let store: any KeyStore
     private let accounts = NIOLockedValueBox([String: Account]())
@@ -46,9 +56,10 @@ public final class UsageLedger: Sendable {
         accounts.withLockedValue { $0[account]?.month == month }
     }
 
-    /// Whether `account` has used `namespace` (so `admitNamespace` admits it with a lock only).
+    /// Whether `admitNamespace` admits `namespace` for `account` with a lock only: it was used
+    /// before, or the account has no namespace limit and its sample is full.
     func knowsNamespace(account: String, namespace: String) -> Bool {
-        accounts.withLockedValue { $0[account]?.namespaces.contains(namespace) ?? false }
+        accounts.withLockedValue { $0[account].map { $0.sampleFull || $0.namespaces.contains(namespace) } ?? false }
     }
 
     /// Counts one request when it fits `quota`; returns whether it did and the count after.
@@ -70,17 +81,23 @@ public final class UsageLedger: Sendable {
         return accounts.withLockedValue { $0[account].map { $0.persisted + $0.pending } ?? 0 }
     }
 
-    /// The namespaces `account` has used.
+    /// The namespaces `account` has used, as far as they are remembered (see the type).
     func namespaces(account: String, month: String) async throws(CacheError) -> Set<String> {
         try await prepare(account: account, month: month)
         return accounts.withLockedValue { $0[account]?.namespaces ?? [] }
     }
 
-    /// Whether `account` may use `namespace` under `limit` distinct namespaces; records it
-    /// when new. Known namespaces cost a lock; a new one costs one store call.
+    /// Whether `account` may use `namespace` under `limit` distinct namespaces (nil: no limit,
+    /// always true); records it when new and the set has room (`limit`, or `namespaceSample`
+    /// without one). Known namespaces cost a lock; a new one one store call (none once an
+    /// unlimited account's sample is full).
     func admitNamespace(account: String, namespace: String, limit: Int?) async throws(CacheError) -> Bool {
         if knowsNamespace(account: account, namespace: namespace) { return true }
-        guard try await store.addNamespace(account: account, namespace: namespace, limit: limit) else { return false }
+        guard try await store.addNamespace(account: account, namespace: namespace, limit: limit ?? Self.namespaceSample) else {
+            guard limit == nil else { return false }
+            accounts.withLockedValue { $0[account]?.sampleFull = true }
+            return true
+        }
         accounts.withLockedValue { _ = $0[account]?.namespaces.insert(namespace) }
         return true
     }

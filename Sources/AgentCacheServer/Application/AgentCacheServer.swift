@@ -44,7 +44,8 @@ public enum AgentCacheServer {
     }
 
     /// Builds the application for `configuration`. `clock` is injectable so tests can move time.
-    /// Throws a one-line `CacheError` when the key file under `--data-dir` cannot be opened.
+    /// Throws a one-line `CacheError` when the key file under `--data-dir` cannot be opened or
+    /// another process holds the directory.
     public static func buildApplication(
         configuration: ServerConfiguration,
         clock: any CacheClock = SystemClock(),
@@ -101,6 +102,11 @@ public enum AgentCacheServer {
             ),
             logger: logger
         )
+        if let keyFile = auth?.store as? FileKeyStore {
+            // Added first, so it stops last: the data directory stays locked until the final
+            // usage flush has written keys.json.
+            application.addServices(keyFile)
+        }
         application.addServices(
             EdgeSweeper(
                 edge: edge,

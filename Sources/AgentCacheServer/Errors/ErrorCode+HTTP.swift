@@ -11,6 +11,7 @@ extension CacheError {
         case .invalidRequest: .badRequest
         case .payloadTooLarge: .contentTooLarge
         case .notFound: .notFound
+        case .conflict: .conflict
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
         case .serviceUnavailable: .serviceUnavailable

@@ -66,8 +66,9 @@ struct ProvisionRoutes {
             usage.field("requests", info.requests)
             usage.field("quota", limits.monthlyRequests)
             usage.field("remaining", max(0, limits.monthlyRequests - info.requests))
-            usage.field("namespaces_used", info.namespaces.count)
+            usage.field("namespaces_used", info.namespacesUsed)
             usage.field("namespaces", strings: info.namespaces)
+            usage.field("namespaces_truncated", info.namespacesTruncated)
         }
         return .json(writer.finish())
     }
