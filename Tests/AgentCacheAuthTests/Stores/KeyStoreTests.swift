@@ -18,6 +18,22 @@ struct KeyStoreTests {
         )
     }
 
+    /// A fresh directory path under the temporary directory (not created).
+    static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)").path
+    }
+
+    /// Runs `body` with two clients of one fresh redis-server (two nodes), shut down afterwards.
+    static func withTwoRedisClients(_ body: (RedisClient, RedisClient) async throws -> Void) async throws {
+        try await withRedisServer { redis in
+            let first = RedisClient(url: redis.url)
+            let second = RedisClient(url: redis.url)
+            try await body(first, second)
+            await first.shutdown()
+            await second.shutdown()
+        }
+    }
+
     /// The behaviour every store shares; `reopen` gives a new store over the same data.
     static func conformance(_ store: any KeyStore, reopen: () throws -> any KeyStore) async throws {
         try await store.save([try record()])
@@ -80,7 +96,7 @@ struct KeyStoreTests {
 
     @Test("the file store persists records, usage and namespaces across reopen, leaving no temp file")
     func fileStore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)/nested").path
+        let directory = Self.temporaryDirectory() + "/nested"
         let store = try FileKeyStore(directory: directory)
         try await Self.conformance(store) {
             store.unlock()  // one store per directory: the reopened one takes the lock
@@ -92,7 +108,7 @@ struct KeyStoreTests {
 
     @Test("the file store locks its directory: a second store on it fails naming the directory and the holder's pid, until the first releases it")
     func fileStoreLock() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)").path
+        let directory = Self.temporaryDirectory()
         let first = try FileKeyStore(directory: directory)
         try await first.save([try Self.record()])
         // flock belongs to an open file description: a second open in this process conflicts too.
@@ -110,7 +126,7 @@ struct KeyStoreTests {
 
     @Test("the file store removes a keys.json.tmp a killed writer left, and keeps keys.json")
     func fileStoreRemovesTempFile() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)").path
+        let directory = Self.temporaryDirectory()
         let store = try FileKeyStore(directory: directory)
         try await store.save([try Self.record()])
         store.unlock()
@@ -122,7 +138,7 @@ struct KeyStoreTests {
 
     @Test("the file store gives the tenants of keys stored before owners were recorded to their oldest key's owner")
     func fileStoreRecordedTenants() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)").path
+        let directory = Self.temporaryDirectory()
         let store = try FileKeyStore(directory: directory)
         try await Self.recordedTenantsClaimed(store) {
             // A file as written before tenants were claimed: no "tenants" member.
@@ -138,19 +154,15 @@ struct KeyStoreTests {
 
     @Test("the Redis store gives the tenants of keys stored before owners were recorded to their oldest key's owner")
     func redisStoreRecordedTenants() async throws {
-        try await withRedisServer { redis in
-            let first = RedisClient(url: redis.url)
-            let second = RedisClient(url: redis.url)
+        try await Self.withTwoRedisClients { first, second in
             try await Self.recordedTenantsClaimed(RedisKeyStore(client: first)) { RedisKeyStore(client: second) }
             #expect(try await first.execute(["GET", "ac:tenants:indexed"]).text == "1")
-            await first.shutdown()
-            await second.shutdown()
         }
     }
 
     @Test("the file store refuses a damaged file")
     func damagedFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)").path
+        let directory = Self.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Data(#"{"version":1,"keys":{"x":{"digest":"x"}}}"#.utf8).write(to: URL(fileURLWithPath: directory + "/keys.json"))
         #expect(throws: CacheError.self) { try FileKeyStore(directory: directory) }
@@ -158,12 +170,8 @@ struct KeyStoreTests {
 
     @Test("the Redis store persists records, usage and namespaces for any client of the same Redis")
     func redisStore() async throws {
-        try await withRedisServer { redis in
-            let first = RedisClient(url: redis.url)
-            let second = RedisClient(url: redis.url)
+        try await Self.withTwoRedisClients { first, second in
             try await Self.conformance(RedisKeyStore(client: first)) { RedisKeyStore(client: second) }
-            await first.shutdown()
-            await second.shutdown()
         }
     }
 
