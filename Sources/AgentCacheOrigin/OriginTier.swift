@@ -105,10 +105,10 @@ public final class OriginTier: Sendable {
             statistics.record(.refused)
             throw error
         }
-        let generation = await engine.generation(of: namespace)
+        let generation = try await engine.generation(of: namespace).get()
         let key = KeyMaterial.object(namespace: namespace, generation: generation, identity: url.identity.canonical).key
         var stale: ObjectRecord?
-        if let hit = await engine.lookup(key, in: namespace, generation: generation), let record = ObjectRecord(decoding: hit.value) {
+        if let hit = try await engine.lookup(key, in: namespace, generation: generation).get(), let record = ObjectRecord(decoding: hit.value) {
             let now = engine.clock.nowMillis()
             if record.isFresh(at: now) {
                 if record.kind == .notFound { throw Self.notFound(url) }

@@ -81,18 +81,12 @@ public final class RedisGenerations: GenerationStore {
     // MARK: - GenerationStore
 
     /// The generation to use for `namespace`. From memory once the table knows the namespace
-    /// (a lock and a lookup); the first time, one `GET` so a node that starts after an
+    /// (`.now`: a lock and a lookup); the first time, one `GET` so a node that starts after an
     /// invalidation never uses a stale generation. While Redis fails, answers from the table
     /// (0 for an unknown namespace) and tries Redis again on the next call.
-    public func generation(of namespace: CacheNamespace) async -> UInt64 {
-        if let known = table.known(namespace.qualified) { return known }
-        return await load(namespace) ?? table.current(namespace)
-    }
-
-    /// The generation from the table once this node has loaded `namespace`; nil before that,
-    /// when only `generation(of:)` (one `GET`) can tell. A lock and a lookup.
-    public func knownGeneration(of namespace: CacheNamespace) -> UInt64? {
-        table.known(namespace.qualified)
+    public func generation(of namespace: CacheNamespace) -> Eventual<UInt64> {
+        if let known = table.known(namespace.qualified) { return .value(known) }
+        return .later { [self] in .success(await load(namespace) ?? table.current(namespace)) }
     }
 
     /// Invalidates `namespace` on every node and returns its new generation. One round trip

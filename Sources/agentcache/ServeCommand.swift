@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tier-limit"), help: ArgumentHelp("Override a plan tier's limits, e.g. enterprise:rps=20000,concurrent=none (fields rps, monthly, concurrent, namespaces, max-ttl; repeatable; env AGENTCACHE_TIER_LIMITS, ';'-separated).", valueName: "tier:field=value,..."))
     var tierLimits: [String] = []
 
-    @Flag(name: .customLong("hit-fast-path"), inversion: .prefixedNo, help: "Answer edge hits of POST /api/cache/get on the event loop; --no-hit-fast-path sends every request through the router (env AGENTCACHE_HIT_FAST_PATH=0).")
+    @Flag(name: .customLong("hit-fast-path"), inversion: .prefixedNo, help: "Serve the cache routes on the event loop while every step is at hand (edge hits); --no-hit-fast-path has the router run the same route code (env AGENTCACHE_HIT_FAST_PATH=0).")
     var hitFastPath = true
 
     @Flag(name: .customLong("trust-forwarded-for"), help: "Take the client IP for key allow-lists from X-Forwarded-For; only behind a proxy that sets it (env AGENTCACHE_TRUST_FORWARDED_FOR=1).")

@@ -57,12 +57,12 @@ struct RedisGenerationsTests {
             let client = makeClient(server)
             _ = try await client.execute(["SET", "ac:gen:acme/docs", "5"])
             let node = RedisGenerations(client: client, table: NamespaceGenerations())
-            #expect(await node.generation(of: namespace) == 5)
+            #expect(try await node.generation(of: namespace).get() == 5)
             _ = try await client.execute(["SET", "ac:gen:acme/docs", "9"])
             let before = client.statistics.roundTrips
-            #expect(await node.generation(of: namespace) == 5)
+            #expect(try await node.generation(of: namespace).get() == 5)
             #expect(client.statistics.roundTrips == before)
-            #expect(await node.generation(of: CacheNamespace(tenant: "acme", name: "fresh")) == 0)
+            #expect(try await node.generation(of: CacheNamespace(tenant: "acme", name: "fresh")).get() == 0)
             await client.shutdown()
         }
     }
@@ -191,7 +191,7 @@ struct RedisGenerationsTests {
             let nodeA = RedisGenerations(client: clientA, retryInterval: .milliseconds(100))
             let nodeB = RedisGenerations(client: clientB)
             #expect(await nodeA.advance(namespace) == 1)
-            #expect(await nodeB.generation(of: namespace) == 1)
+            #expect(try await nodeB.generation(of: namespace).get() == 1)
 
             await server.kill9()
             #expect(await nodeA.advanceShared(namespace) == nil)

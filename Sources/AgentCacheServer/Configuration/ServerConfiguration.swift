@@ -31,8 +31,8 @@ public struct ServerConfiguration: Sendable {
     /// Take the client address for IP allow-lists from `X-Forwarded-For` (only behind a proxy
     /// that sets it; `--trust-forwarded-for`).
     public var trustForwardedFor: Bool = false
-    /// Answer edge hits of `POST /api/cache/get` on the event loop (`HitFastPath`); off routes
-    /// every request through the router (`--no-hit-fast-path`, for comparison and diagnosis).
+    /// Serve the cache routes from `FastPathHandler` (on the event loop while every step is at
+    /// hand); off, the router runs the same route code (`--no-hit-fast-path`, for comparison).
     public var hitFastPath: Bool = true
     /// The origin tier behind `/api/cdn/stream` (off unless an endpoint or allowed host is set).
     public var origin: OriginSettings = .init()

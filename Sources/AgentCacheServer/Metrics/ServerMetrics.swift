@@ -93,7 +93,7 @@ public final class ServerMetrics: Sendable {
         redisCircuit = circuit
         redisLatency = CoreMetrics.Timer(label: "agentcache_redis_command_duration_seconds", factory: factory)
         rateLimited = CoreMetrics.Counter(label: "agentcache_rate_limited_total", factory: factory)
-        fastPathAnswers = CoreMetrics.Counter(label: "agentcache_hit_fast_path_answers_total", factory: factory)
+        fastPathAnswers = CoreMetrics.Counter(label: "agentcache_fast_path_answers_total", factory: factory)
         var fetches: [OriginStatistics.FetchResult: MirroredCounter] = [:]
         for result in OriginStatistics.FetchResult.allCases {
             fetches[result] = MirroredCounter(
@@ -173,7 +173,7 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// Counts a request answered on the event loop by `HitFastPath` (hit or admission error).
+    /// Counts a request answered by `FastPathHandler` (a buffered route served outside the router).
     func recordFastPathAnswer() { fastPathAnswers.increment() }
 
     /// Counts one finished request and its duration under its route template and status.
