@@ -82,23 +82,25 @@ public enum AgentCacheServer {
         parts.routes = routes.entries.map { ("\($0.method.rawValue) \($0.path)", $0.access.description) }
         parts.routerRoutes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         let serverName = "agentcache"
-        let fastPath = configuration.hitFastPath
-            ? FastPathHandler.Configuration(
-                routes: routes,
-                metrics: metrics,
-                maxBodyBytes: configuration.maxBodyBytes,
-                trustForwardedFor: configuration.trustForwardedFor,
-                serverName: serverName
-            ) : nil
+        let fastPath = FastPathHandler.Configuration(
+            serveRoutes: configuration.hitFastPath,
+            routes: routes,
+            metrics: metrics,
+            maxBodyBytes: configuration.maxBodyBytes,
+            trustForwardedFor: configuration.trustForwardedFor,
+            serverName: serverName
+        )
+        let connection = configuration.connection
         let server = HTTPServerBuilder { (responder: @escaping HTTPChannelHandler.Responder) throws -> any ServerChildChannel in
-            AgentCacheHTTP1Channel(responder: responder, fastPath: fastPath)
+            AgentCacheHTTP1Channel(responder: responder, fastPath: fastPath, connection: connection)
         }
         var application = Application(
             router: router,
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: serverName
+                serverName: serverName,
+                availableConnectionsDelegate: ConnectionLimit(maximum: configuration.connection.maxConnections, metrics: metrics)
             ),
             logger: logger
         )

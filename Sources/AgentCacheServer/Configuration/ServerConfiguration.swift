@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     public var edge: EdgeCache.Configuration = .init()
     /// Engine tunables (default TTL, compression threshold, ...).
     public var engine: CacheEngine.Configuration = .init()
+    /// Client connection deadlines and limits (`--idle-timeout`, `--header-timeout`,
+    /// `--body-timeout`, `--max-connections`, `--shutdown-grace`).
+    public var connection: ConnectionConfiguration = .init()
     /// Largest request body accepted; larger ones get 413 `PAYLOAD_TOO_LARGE`.
     public var maxBodyBytes: Int = 4 << 20
     /// The shared Redis tier; nil runs the edge tier alone.

@@ -14,6 +14,8 @@ extension CacheError {
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
         case .serviceUnavailable: .serviceUnavailable
+        case .requestTimeout: .requestTimeout
+        case .notImplemented: .notImplemented
         case .internalError: .internalServerError
         }
     }

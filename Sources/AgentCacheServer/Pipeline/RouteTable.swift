@@ -99,8 +99,11 @@ final class RouteTable: Sendable {
             _ closure: @escaping @Sendable (Request, AgentCacheRequestContext) async throws -> Response
         ) {
             precondition(PathRule.isCanonical(path), "route path \(path) is not canonical")
-            entries.append(Entry(method: method, path: path, access: access))
-            router.on(RouterPath(path), method: method, use: closure)
+            // Every GET route answers HEAD (SPEC §1): `ConnectionRules` drops the body.
+            for each in method == .get ? [method, .head] : [method] {
+                entries.append(Entry(method: each, path: path, access: access))
+                router.on(RouterPath(path), method: each, use: closure)
+            }
         }
 
         func build() -> RouteTable {
