@@ -176,7 +176,8 @@ import Testing
                 #expect(stale.bytes == object)
                 let started = ContinuousClock.now
                 let uncached = try await api.request("/api/cdn/stream?path=never-fetched.bin")
-                #expect(ContinuousClock.now - started < .seconds(2))
+                // Never a hang; the bound is scripts/faults' (origin-down).
+                #expect(ContinuousClock.now - started < .seconds(10))
                 #expect([.badGateway, .gatewayTimeout].contains(uncached.status))
                 try expectError(uncached, uncached.status, "ORIGIN_UNAVAILABLE")
                 let metrics = try await api.metrics()

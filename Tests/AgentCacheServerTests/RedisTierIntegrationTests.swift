@@ -96,7 +96,8 @@ struct RedisTierIntegrationTests {
                     #expect(miss.status == .ok)
                     let set = try await api.set(String(other.dropLast()) + #","response":"stored while hung"}"#)
                     #expect(set.status == .ok)
-                    #expect(ContinuousClock.now - started < .seconds(1))
+                    // Never a hang; the latency bound is scripts/faults' (redis-sigstop).
+                    #expect(ContinuousClock.now - started < .seconds(10))
                     // The edge tier keeps answering what it holds.
                     #expect(try await api.get(other).xCache == "HIT-edge")
                 }
