@@ -67,13 +67,14 @@ struct RouteAccessTests {
                     switch credential {
                     case .none: headers = []
                     case .wrongScope: headers = ["X-API-Key: " + keys[scopes.first { $0 != scope }!]!]
-                    case .rightScope: headers = scope.map { ["X-API-Key: " + keys[$0]!] } ?? []
+                    case .rightScope: headers = scope.map { ["X-API-Key: " + keys[$0]!] } ?? (access == "admin or key holder" ? ["X-API-Key: " + subject] : [])
                     case .admin: headers = ["Authorization: Bearer " + testAdminToken]
                     }
                     let answer = try await Self.send(api.port, method, path, body, headers)
                     let label = "\(credential) \(method) \(path) [\(access)] → \(answer.status) \(answer.body)"
                     switch (access, credential) {
-                    case ("public", _), ("admin", .admin), (_, .rightScope) where scope != nil:
+                    case ("public", _), ("admin", .admin), ("admin or key holder", .admin), ("admin or key holder", .rightScope),
+                        (_, .rightScope) where scope != nil:
                         #expect(![401, 403, 404].contains(answer.status) && answer.status < 500, "\(label)")
                     case ("admin", _), (_, .none), (_, .admin):
                         #expect(answer.status == 401, "\(label)")

@@ -21,12 +21,25 @@ struct Access: Sendable {
     /// Lets a request with `head` run a route that needs `access`, or fails with the reason
     /// (401, 403, 429; rate-limit headers on admission errors). Judged from the head alone, so
     /// no body byte is read for a request that will be refused.
-    func admit(_ access: RouteAccess, _ head: RequestHead) -> Eventual<Caller> {
+    /// `subject` is the API key a route's path names (`adminOrHolder`).
+    func admit(_ access: RouteAccess, _ head: RequestHead, subject: String? = nil) -> Eventual<Caller> {
         switch access {
         case .public:
             return .value(.anonymous(head))
         case .admin:
             return checkAdmin(head).map { .anonymous(head) }
+        case .adminOrHolder:
+            let isAdmin = head.bearerToken.flatMap { token in adminToken.map { AdminToken.matches(token, expected: $0) } } ?? false
+            guard let authority, let credential = head.credential, !isAdmin else {
+                return checkAdmin(head).map { .anonymous(head) }
+            }
+            // A key: it must be live, and it reads nothing but its own record.
+            return authority.authenticate(credential).map { _ throws(CacheError) in
+                guard credential == subject else {
+                    throw CacheError(.insufficientPermissions, "an API key can read only its own info; the admin token reads any")
+                }
+                return .anonymous(head)
+            }
         case .scope(let scope):
             guard let authority else {
                 stats.record(tenant: Self.defaultTenant, atMillis: clock.nowMillis())

@@ -81,7 +81,7 @@ final class RouteTable: Sendable {
             let trust = trustForwardedFor
             register(method, path, access) { request, context in
                 let head = try RequestHead(request, context, trustForwardedFor: trust)
-                let caller = try await gate.admit(access, head).get()
+                let caller = try await gate.admit(access, head, subject: context.parameters.get("api_key")).get()
                 let outcome: Result<Response, CacheError>
                 do {
                     outcome = .success(try await handler(request, context, caller))

@@ -17,7 +17,7 @@ struct ProvisionRoutes {
     func register(on routes: RouteTable.Builder) {
         routes.add(.post, "/api/provision/jettythunder", .admin, provisionJettyThunder)
         routes.add(.post, "/api/provision", .admin, provision)
-        routes.add(.get, "/api/provision/:api_key", .admin, info)
+        routes.add(.get, "/api/provision/:api_key", .adminOrHolder, info)
         routes.add(.post, "/api/provision/:api_key/revoke", .admin, revoke)
         routes.add(.post, "/api/provision/:api_key/rotate", .admin, rotate)
     }
