@@ -18,17 +18,23 @@ struct InvalidationInvariantTests {
     static let hot = CacheNamespace(tenant: "default", name: "hot")
     static let generationKey = "ac:gen:default/hot"
 
-    /// Two nodes on `redis`, both listening for invalidations before `body` runs.
+    /// A fresh redis-server (set up by `prepare`), a client of it, and two nodes on it, both
+    /// listening for invalidations before `body` runs.
     static func withTwoNodes(
-        _ redis: RedisServerProcess,
-        _ body: @escaping @Sendable (APIClient, APIClient) async throws -> Void
+        prepare: (RedisClient) async throws -> Void = { _ in },
+        _ body: @escaping @Sendable (RedisServerProcess, RedisClient, APIClient, APIClient) async throws -> Void
     ) async throws {
-        try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeA in
-            try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeB in
-                #expect(await eventually(within: .seconds(5)) {
-                    nodeA.parts.redis?.subscriber.isSubscribed == true && nodeB.parts.redis?.subscriber.isSubscribed == true
-                })
-                try await body(nodeA, nodeB)
+        try await withRedisServer { redis in
+            let client = makeClient(redis)
+            defer { Task { await client.shutdown() } }
+            try await prepare(client)
+            try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeA in
+                try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeB in
+                    #expect(await eventually(within: .seconds(5)) {
+                        nodeA.parts.redis?.subscriber.isSubscribed == true && nodeB.parts.redis?.subscriber.isSubscribed == true
+                    })
+                    try await body(redis, client, nodeA, nodeB)
+                }
             }
         }
     }
@@ -77,108 +83,102 @@ struct InvalidationInvariantTests {
         return agreed ? shared : nil
     }
 
+    /// A node started (or restarted) after Redis lost `hot`'s generation: it misses the
+    /// invalidated answer, every node adopts the epoch it created, and all of them miss; then
+    /// `body` runs with the new node.
+    static func withNodeAfterLoss(
+        _ redis: RedisServerProcess,
+        _ client: RedisClient,
+        _ nodes: [APIClient],
+        invalidated: UInt64,
+        _ body: @escaping @Sendable (APIClient) async throws -> Void = { _ in }
+    ) async throws {
+        try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeC in
+            try await expectMiss(get, on: [nodeC])
+            let agreed = await awaitAgreement(nodes + [nodeC], client)
+            #expect(agreed != invalidated)
+            try await expectMiss(get, on: nodes + [nodeC])
+            try await body(nodeC)
+        }
+    }
+
     @Test("DEL of the generation key, then a node restarted or started: the invalidated answer misses on every node")
     func deletedGenerationKey() async throws {
-        try await withRedisServer { redis in
-            let client = makeClient(redis)
-            defer { Task { await client.shutdown() } }
-            try await Self.withTwoNodes(redis) { nodeA, nodeB in
-                let invalidated = try await Self.setAndInvalidate(nodeA, nodeB)
-                #expect(try await client.execute(["DEL", .string(Self.generationKey)]).integer == 1)
-                try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
-                // A node restarted (or another one started) meets `hot` with no generation in Redis.
-                try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeC in
-                    try await Self.expectMiss(Self.get, on: [nodeC])
-                    let agreed = await Self.awaitAgreement([nodeA, nodeB, nodeC], client)
-                    #expect(agreed != invalidated)
-                    try await Self.expectMiss(Self.get, on: [nodeA, nodeB, nodeC])
-                    // Still one cache: a set on C is found on A.
-                    #expect(try await nodeC.set(Self.setLater).status == .ok)
-                    #expect(try await nodeA.get(Self.getLater).xCache == "HIT-redis")
-                }
+        try await Self.withTwoNodes { redis, client, nodeA, nodeB in
+            let invalidated = try await Self.setAndInvalidate(nodeA, nodeB)
+            #expect(try await client.execute(["DEL", .string(Self.generationKey)]).integer == 1)
+            try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
+            try await Self.withNodeAfterLoss(redis, client, [nodeA, nodeB], invalidated: invalidated) { nodeC async throws in
+                // Still one cache: a set on C is found on A.
+                #expect(try await nodeC.set(Self.setLater).status == .ok)
+                #expect(try await nodeA.get(Self.getLater).xCache == "HIT-redis")
             }
         }
     }
 
     @Test("FLUSHALL, a set, then an invalidation through a node started afterwards: what was set before it misses on every node")
     func flushAll() async throws {
-        try await withRedisServer { redis in
-            let client = makeClient(redis)
-            defer { Task { await client.shutdown() } }
-            try await Self.withTwoNodes(redis) { nodeA, nodeB in
-                _ = try await Self.setAndInvalidate(nodeA, nodeB)
-                _ = try await client.execute(["FLUSHALL"])
-                try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
-                // Written after the flush, before the next invalidation.
-                #expect(try await nodeA.set(Self.setLater).status == .ok)
-                try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeC in
-                    let answer = try await nodeC.invalidate(#"{"namespace":"hot"}"#).object()
-                    #expect(jsonBool(answer["success"]) == true)
-                    await Self.awaitMiss(Self.getLater, on: [nodeA, nodeB, nodeC])
-                    try await Self.expectMiss(Self.get, on: [nodeA, nodeB, nodeC])
-                }
+        try await Self.withTwoNodes { redis, client, nodeA, nodeB in
+            _ = try await Self.setAndInvalidate(nodeA, nodeB)
+            _ = try await client.execute(["FLUSHALL"])
+            try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
+            // Written after the flush, before the next invalidation.
+            #expect(try await nodeA.set(Self.setLater).status == .ok)
+            try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeC in
+                let answer = try await nodeC.invalidate(#"{"namespace":"hot"}"#).object()
+                #expect(jsonBool(answer["success"]) == true)
+                await Self.awaitMiss(Self.getLater, on: [nodeA, nodeB, nodeC])
+                try await Self.expectMiss(Self.get, on: [nodeA, nodeB, nodeC])
             }
         }
     }
 
     @Test("Redis restarted without persistence while two nodes run: both adopt one new epoch and their edge entries miss")
     func restartWithoutPersistence() async throws {
-        try await withRedisServer { redis in
-            let client = makeClient(redis)
-            defer { Task { await client.shutdown() } }
-            try await Self.withTwoNodes(redis) { nodeA, nodeB in
-                let invalidated = try await Self.setAndInvalidate(nodeA, nodeB)
-                #expect(try await nodeA.set(Self.setLater).status == .ok)
-                #expect(try await nodeB.get(Self.getLater).xCache == "HIT-redis")
-                #expect(try await nodeB.get(Self.getLater).xCache == "HIT-edge")
+        try await Self.withTwoNodes { redis, client, nodeA, nodeB in
+            let invalidated = try await Self.setAndInvalidate(nodeA, nodeB)
+            #expect(try await nodeA.set(Self.setLater).status == .ok)
+            #expect(try await nodeB.get(Self.getLater).xCache == "HIT-redis")
+            #expect(try await nodeB.get(Self.getLater).xCache == "HIT-edge")
 
-                try await redis.restart()
-                let agreed = await Self.awaitAgreement([nodeA, nodeB], client)
-                #expect(agreed != invalidated)
-                try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
-                try await Self.expectMiss(Self.getLater, on: [nodeA, nodeB])
+            try await redis.restart()
+            let agreed = await Self.awaitAgreement([nodeA, nodeB], client)
+            #expect(agreed != invalidated)
+            try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
+            try await Self.expectMiss(Self.getLater, on: [nodeA, nodeB])
 
-                // Shared again, and invalidation still reaches the other node.
-                #expect(try await nodeA.set(Self.setLater).status == .ok)
-                #expect(try await nodeB.get(Self.getLater).xCache == "HIT-redis")
-                #expect(try await nodeB.invalidate(#"{"namespace":"hot"}"#).status == .ok)
-                await Self.awaitMiss(Self.getLater, on: [nodeA, nodeB])
-            }
+            // Shared again, and invalidation still reaches the other node.
+            #expect(try await nodeA.set(Self.setLater).status == .ok)
+            #expect(try await nodeB.get(Self.getLater).xCache == "HIT-redis")
+            #expect(try await nodeB.invalidate(#"{"namespace":"hot"}"#).status == .ok)
+            await Self.awaitMiss(Self.getLater, on: [nodeA, nodeB])
         }
     }
 
     @Test("maxmemory 3mb + allkeys-lfu evicts the generation key under a loop of sets: the invalidated answer misses on every node")
     func evictedGenerationKey() async throws {
-        try await withRedisServer { redis in
-            let client = makeClient(redis)
-            defer { Task { await client.shutdown() } }
+        try await Self.withTwoNodes(prepare: { client in
             _ = try await client.execute(["CONFIG", "SET", "maxmemory", "3mb"])
             _ = try await client.execute(["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"])
-            try await Self.withTwoNodes(redis) { nodeA, nodeB in
-                let invalidated = try await Self.setAndInvalidate(nodeA, nodeB)
-                // Nodes read a generation once and then answer from memory, so in production its
-                // LFU counter decays to 0 within minutes; FREQ 0 stands for those minutes.
-                let dump = try #require(try await client.execute(["DUMP", .string(Self.generationKey)]).bytes)
-                _ = try await client.execute(["RESTORE", .string(Self.generationKey), 0, .bytes(dump), "REPLACE", "FREQ", 0])
+        }) { redis, client, nodeA, nodeB in
+            let invalidated = try await Self.setAndInvalidate(nodeA, nodeB)
+            // Nodes read a generation once and then answer from memory, so in production its
+            // LFU counter decays to 0 within minutes; FREQ 0 stands for those minutes.
+            let dump = try #require(try await client.execute(["DUMP", .string(Self.generationKey)]).bytes)
+            _ = try await client.execute(["RESTORE", .string(Self.generationKey), 0, .bytes(dump), "REPLACE", "FREQ", 0])
 
-                var sets = 0
-                while sets < 400, try await client.execute(["EXISTS", .string(Self.generationKey)]).integer == 1 {
-                    // 64 KiB of hex that LZ4 cannot shrink much, in another namespace.
-                    let filler = Hex.encode((0..<32_768).map { _ in UInt8.random(in: 0...255) })
-                    let body = #"{"provider":"p","model":"m","messages":[{"role":"user","content":"fill \#(sets)"}],"namespace":"fill","response":"\#(filler)"}"#
-                    #expect(try await nodeA.set(body).status == .ok)
-                    sets += 1
-                }
-                let left = try await client.execute(["EXISTS", .string(Self.generationKey)]).integer
-                #expect(left == 0, "the generation key survived \(sets) sets")
-                try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
-                try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeC in
-                    try await Self.expectMiss(Self.get, on: [nodeC])
-                    let agreed = await Self.awaitAgreement([nodeA, nodeB, nodeC], client)
-                    #expect(agreed != invalidated)
-                    try await Self.expectMiss(Self.get, on: [nodeA, nodeB, nodeC])
-                }
+            var sets = 0
+            while sets < 400, try await client.execute(["EXISTS", .string(Self.generationKey)]).integer == 1 {
+                // 64 KiB of hex that LZ4 cannot shrink much, in another namespace.
+                let filler = Hex.encode((0..<32_768).map { _ in UInt8.random(in: 0...255) })
+                let body = #"{"provider":"p","model":"m","messages":[{"role":"user","content":"fill \#(sets)"}],"namespace":"fill","response":"\#(filler)"}"#
+                #expect(try await nodeA.set(body).status == .ok)
+                sets += 1
             }
+            let left = try await client.execute(["EXISTS", .string(Self.generationKey)]).integer
+            #expect(left == 0, "the generation key survived \(sets) sets")
+            try await Self.expectMiss(Self.get, on: [nodeA, nodeB])
+            try await Self.withNodeAfterLoss(redis, client, [nodeA, nodeB], invalidated: invalidated)
         }
     }
 }
