@@ -114,7 +114,7 @@ public enum AgentCacheServer {
             )
         )
         if let redis {
-            application.addServices(redis.client, redis.subscriber)
+            application.addServices(redis.client, redis.subscriber, redis.generations)
         }
         if let origin {
             application.addServices(origin.fetcher)
@@ -190,7 +190,7 @@ public enum AgentCacheServer {
         )
     }
 
-    /// The Redis tier, its generations, and a subscriber that raises a namespace's generation
+    /// The Redis tier, its generations, and a subscriber that takes a namespace's new epoch
     /// and drops its edge entries when any node invalidates it.
     static func makeRedis(
         _ configuration: RedisClientConfiguration,
@@ -212,8 +212,11 @@ public enum AgentCacheServer {
             configuration: .init(url: configuration.url, connectTimeout: configuration.connectTimeout),
             logger: logger,
             onMessage: { qualified, generation in
-                generations.apply(qualifiedNamespace: qualified, generation: generation)
-                if let namespace = CacheNamespace(qualified: qualified) {
+                // Only when this node held another generation can its edge hold entries to drop
+                // (the scan is O(entries); a namespace created elsewhere costs none).
+                if generations.apply(qualifiedNamespace: qualified, generation: generation),
+                    let namespace = CacheNamespace(qualified: qualified)
+                {
                     edge.removeAll(in: namespace)
                 }
             },
