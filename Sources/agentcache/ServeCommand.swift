@@ -173,7 +173,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             application = try AgentCacheServer.buildApplication(configuration: configuration, logger: logger).application
         } catch let error as CacheError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
         logger.info(
             "starting agentcache",
