@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("trust-forwarded-for"), help: "Take the client IP for key allow-lists from X-Forwarded-For; only behind a proxy that sets it (env AGENTCACHE_TRUST_FORWARDED_FOR=1).")
     var trustForwardedFor = false
 
-    @Option(name: .customLong("origin-endpoint"), help: "S3-compatible origin for /api/cdn/stream, e.g. https://s3.us-east-1.lyvecloud.seagate.com (env AGENTCACHE_ORIGIN_ENDPOINT; default: origin tier off).")
+    @Option(name: .customLong("origin-endpoint"), help: "S3-compatible origin for /api/cdn/stream, e.g. https://s3.us-east-1.lyvecloud.seagate.com; trusted on any address, private or loopback included (env AGENTCACHE_ORIGIN_ENDPOINT; default: origin tier off).")
     var originEndpoint: String?
 
     @Option(name: .customLong("origin-region"), help: "SigV4 region of the origin (env AGENTCACHE_ORIGIN_REGION, default us-east-1).")
@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("origin-secret-key"), help: "Secret key for SigV4-signed origin GETs (env AGENTCACHE_ORIGIN_SECRET_KEY).")
     var originSecretKey: String?
 
-    @Option(name: .customLong("origin-allow-host"), help: "Host ?url= may fetch from, trusted even on private addresses; repeatable (env AGENTCACHE_ORIGIN_ALLOW_HOST, comma-separated).")
+    @Option(name: .customLong("origin-allow-host"), help: ArgumentHelp("host[:port] ?url= may fetch from, on that port only (80/443 by scheme when omitted), trusted even on private addresses; the --origin-endpoint needs none; repeatable (env AGENTCACHE_ORIGIN_ALLOW_HOST, comma-separated).", valueName: "host[:port]"))
     var originAllowHosts: [String] = []
 
     @Option(name: .customLong("origin-timeout-ms"), help: "Connect, read and total timeout of an origin fetch in milliseconds (env AGENTCACHE_ORIGIN_TIMEOUT_MS, default 10000).")
@@ -173,7 +173,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             application = try AgentCacheServer.buildApplication(configuration: configuration, logger: logger).application
         } catch let error as CacheError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
         logger.info(
             "starting agentcache",

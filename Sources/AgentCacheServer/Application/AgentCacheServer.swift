@@ -146,13 +146,13 @@ public enum AgentCacheServer {
         fetcher.timeout = .milliseconds(settings.timeoutMilliseconds)
         if let accessKey = settings.accessKey, let secretKey = settings.secretKey, let endpoint = tier.endpoint {
             fetcher.signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: settings.region)
-            fetcher.signedAuthority = endpoint.authority
+            fetcher.signedEndpoint = endpoint
         }
         return OriginTier(
             configuration: tier,
             engine: engine,
             fetcher: OriginFetcher(configuration: fetcher, clock: clock, logger: logger),
-            guardrail: SSRFGuard(explicitHosts: settings.allowHosts, endpointHost: tier.endpoint?.host),
+            guardrail: SSRFGuard(allowedHosts: settings.allowedHosts, endpoint: tier.endpoint),
             fetchObserver: { metrics.recordOriginFetch($0) }
         )
     }
