@@ -93,6 +93,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-object-bytes"), help: "Largest object cached; larger ones stream through, e.g. 64MiB (env AGENTCACHE_MAX_OBJECT_BYTES, default 64MiB).")
     var maxObjectBytes: String?
 
+    @Option(name: .customLong("cors-origin"), help: ArgumentHelp("Browser origin allowed to call the API (CORS), e.g. https://app.example, or * for any; repeatable; off by default (env AGENTCACHE_CORS_ORIGIN, comma-separated).", valueName: "origin|*"))
+    var corsOrigins: [String] = []
+
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection with no request in progress stays open (env AGENTCACHE_IDLE_TIMEOUT, default 60).")
     var idleTimeout: Double?
 
@@ -159,6 +162,7 @@ struct ServeCommand: AsyncParsableCommand {
             trustForwardedFor || environment.flag("TRUST_FORWARDED_FOR") == true
         try applyOrigin(environment, to: &configuration.origin)
         try applyConnection(environment, to: &configuration.connection)
+        configuration.cors.origins = !corsOrigins.isEmpty ? corsOrigins : environment.list("CORS_ORIGIN")
         let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
@@ -219,9 +223,7 @@ struct ServeCommand: AsyncParsableCommand {
         origin.bucket = originBucket ?? environment["ORIGIN_BUCKET"]
         origin.accessKey = originAccessKey ?? environment["ORIGIN_ACCESS_KEY"]
         origin.secretKey = originSecretKey ?? environment["ORIGIN_SECRET_KEY"]
-        origin.allowHosts = !originAllowHosts.isEmpty
-            ? originAllowHosts
-            : (environment["ORIGIN_ALLOW_HOST"] ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+        origin.allowHosts = !originAllowHosts.isEmpty ? originAllowHosts : environment.list("ORIGIN_ALLOW_HOST")
         origin.timeoutMilliseconds =
             try originTimeoutMilliseconds ?? environment.integer("ORIGIN_TIMEOUT_MS", flag: "--origin-timeout-ms") ?? origin.timeoutMilliseconds
         origin.tier.ttlSeconds = try originTTL ?? environment.number("ORIGIN_TTL", flag: "--origin-ttl") ?? origin.tier.ttlSeconds

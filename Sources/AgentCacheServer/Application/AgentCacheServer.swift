@@ -91,8 +91,9 @@ public enum AgentCacheServer {
             serverName: serverName
         )
         let connection = configuration.connection
+        let cors = configuration.cors
         let server = HTTPServerBuilder { (responder: @escaping HTTPChannelHandler.Responder) throws -> any ServerChildChannel in
-            AgentCacheHTTP1Channel(responder: responder, fastPath: fastPath, connection: connection)
+            AgentCacheHTTP1Channel(responder: responder, fastPath: fastPath, connection: connection, cors: cors)
         }
         var application = Application(
             router: router,
@@ -249,6 +250,7 @@ public enum AgentCacheServer {
         ProvisionRoutes(authority: parts.auth, maxBodyBytes: configuration.maxBodyBytes, clock: parts.clock).register(on: routes)
         OriginRoutes(origin: parts.origin, metrics: parts.metrics, gate: gate, stats: parts.stats).register(on: routes)
         StatsRoutes(stats: parts.stats, authority: parts.auth, clock: parts.clock).register(on: routes)
+        if configuration.cors.isEnabled { routes.addPreflights() }
         return (router, routes.build())
     }
 }

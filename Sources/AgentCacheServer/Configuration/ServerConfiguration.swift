@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     /// Client connection deadlines and limits (`--idle-timeout`, `--header-timeout`,
     /// `--body-timeout`, `--max-connections`, `--shutdown-grace`).
     public var connection: ConnectionConfiguration = .init()
+    /// Browser origins allowed to call the API (`--cors-origin`); none by default.
+    public var cors: CORSPolicy = .init()
     /// Largest request body accepted; larger ones get 413 `PAYLOAD_TOO_LARGE`.
     public var maxBodyBytes: Int = 4 << 20
     /// The shared Redis tier; nil runs the edge tier alone.
@@ -56,6 +58,7 @@ public struct ServerConfiguration: Sendable {
     /// Nil when the configuration can run, else a one-line reason naming the flag.
     public var problem: String? {
         if let edgeProblem = edge.problem { return edgeProblem }
+        if let corsProblem = cors.problem { return corsProblem }
         if !(0...65535).contains(port) { return "--port must be between 0 and 65535, got \(port)" }
         if maxBodyBytes < 1024 { return "--max-body-bytes must be at least 1024, got \(maxBodyBytes)" }
         if !(engine.defaultTTLSeconds > 0) { return "--default-ttl must be a positive number of seconds" }

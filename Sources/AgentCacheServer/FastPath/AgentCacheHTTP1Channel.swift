@@ -18,6 +18,8 @@ struct AgentCacheHTTP1Channel: HTTPChannelHandler {
     let fastPath: FastPathHandler.Configuration
     /// Deadlines and decoder limits.
     let connection: ConnectionConfiguration
+    /// Browser origins allowed to call the API; CORS headers only when enabled.
+    let cors: CORSPolicy
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -35,6 +37,7 @@ struct AgentCacheHTTP1Channel: HTTPChannelHandler {
             let rules = ConnectionRules(configuration: connection, serverName: fastPath.serverName)
             try channel.pipeline.syncOperations.addHandler(RequestBytesObserver(rules: rules), position: .first)
             try channel.pipeline.syncOperations.addHandler(rules)
+            if cors.isEnabled { try channel.pipeline.syncOperations.addHandler(CORSHeaders(policy: cors)) }
             try channel.pipeline.syncOperations.addHandler(FastPathHandler(configuration: fastPath))
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             // No idle timeout here: this handler sees only the router's requests; ConnectionRules

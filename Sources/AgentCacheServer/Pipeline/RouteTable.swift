@@ -92,6 +92,25 @@ final class RouteTable: Sendable {
             }
         }
 
+        /// A CORS preflight route (`OPTIONS`, public) for every `/api/` path registered so far,
+        /// allowing the methods registered on it; `CORSHeaders` adds the allowed origin.
+        func addPreflights() {
+            var methods: [String: [String]] = [:]
+            for entry in entries where entry.path.hasPrefix("/api/") {
+                methods[entry.path, default: []].append(entry.method.rawValue)
+            }
+            for (path, allowed) in methods.sorted(by: { $0.key < $1.key }) {
+                let allow = allowed.joined(separator: ", ")
+                add(.options, path, .public) { _, _, _ in
+                    Response(status: .noContent, headers: [
+                        HTTPField.Name("Access-Control-Allow-Methods")!: allow,
+                        HTTPField.Name("Access-Control-Allow-Headers")!: CORSPolicy.allowedHeaders,
+                        HTTPField.Name("Access-Control-Max-Age")!: String(CORSPolicy.maxAgeSeconds),
+                    ])
+                }
+            }
+        }
+
         private func register(
             _ method: HTTPRequest.Method,
             _ path: String,
