@@ -81,6 +81,33 @@ struct ConnectionRulesTests {
         }
     }
 
+    @Test("a request after one that said Connection: close, in the same write, is not processed")
+    func nothingAfterClose() async throws {
+        try await withTestServer { api in
+            let connection = try RawHTTPConnection(port: api.port)
+            try connection.send(
+                RawHTTPConnection.request("GET", "/health", headers: ["Connection: close"])
+                    + RawHTTPConnection.post("/api/cache/set", Body.set(response: "1"))
+            )
+            let answers = try await connection.receive(1)
+            #expect(answers.first?.status == 200)
+            #expect(try await connection.receiveUntilClose().isEmpty)
+            #expect(try await api.edgeEntries() == 0)
+        }
+    }
+
+    @Test("a malformed request pipelined behind a good one is refused after the good one is answered")
+    func malformedAfterGood() async throws {
+        try await withTestServer { api in
+            let connection = try RawHTTPConnection(port: api.port)
+            try connection.send(RawHTTPConnection.post("/api/cache/get", Body.chat()) + "NOT HTTP AT ALL\r\n\r\n")
+            let answers = try await connection.receive(2)
+            #expect(answers.map(\.status) == [200, 400])
+            #expect(answers[1].body.contains("INVALID_REQUEST"))
+            #expect(try await connection.receiveUntilClose().isEmpty)
+        }
+    }
+
     @Test("a body sent in the same write as an early 401 keeps the connection; one still arriving ends it")
     func earlyAnswerWithoutConnectionClose() async throws {
         try await withAuthServer(configure: Self.short) { api in

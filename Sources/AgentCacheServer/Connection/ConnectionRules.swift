@@ -63,6 +63,8 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
     private var lingeringUntil: NIODeadline?
     /// Our own answer (501) waiting for earlier answers on this connection.
     private var ownAnswer: Answer?
+    /// A request that ends the connection has been read whole: what follows is dropped.
+    private var lastRequestRead = false
     /// An answer went out before its request's body was read; decided at the flush.
     private var earlyAnswer = false
     /// The head being read names `Transfer-Encoding`.
@@ -124,23 +126,25 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
         guard let parseError = error as? HTTPParserError else { return context.fireErrorCaught(error) }
         // A request NIO's parser refused: answered here (never an error-level log), then the
         // connection ends, since the framing of what follows is unknown.
-        guard lingeringUntil == nil, ownAnswer == nil else { return }
+        guard lingeringUntil == nil, ownAnswer == nil, !lastRequestRead else { return }
         let refusal = parseError == .unknown && headNamesTransferCoding
             ? CacheError(.notImplemented, "the request's transfer coding is not supported; send the body with Content-Length or Transfer-Encoding: chunked")
             : CacheError.invalidRequest("malformed HTTP request (\(parseError))")
         readingBody = false
-        guard exchanges.count <= 1, exchanges.first?.answerStarted != true else {
-            // Answers are already under way: ours cannot be put in order with them.
-            return context.close(promise: nil)
+        if let newest = exchanges.last, !newest.requestEnded {
+            // The request being read cannot be finished: its answer is this one, unless its
+            // answer has already begun.
+            if newest.answerStarted { return context.close(promise: nil) }
+            exchanges.removeLast()
         }
-        // The request being read (if any) cannot be finished: its answer is this one.
-        exchanges.removeAll()
+        // After the answers still owed for earlier requests, in order.
         ownAnswer = Answer.error(refusal)
-        writeOwnAnswer(context: context)
+        if exchanges.isEmpty { writeOwnAnswer(context: context) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if lingeringUntil != nil || ownAnswer != nil { return }
+        // After a request that ends the connection nothing more is processed (RFC 9112 §9.6).
+        if lingeringUntil != nil || ownAnswer != nil || lastRequestRead { return }
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let head):
@@ -161,7 +165,11 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
             lastProgress = .now()
         case .end:
             readingBody = false
-            if !exchanges.isEmpty { exchanges[exchanges.index(before: exchanges.endIndex)].requestEnded = true }
+            if !exchanges.isEmpty {
+                let newest = exchanges.index(before: exchanges.endIndex)
+                exchanges[newest].requestEnded = true
+                lastRequestRead = !exchanges[newest].keepAlive
+            }
         }
         context.fireChannelRead(data)
         schedule(context: context)
