@@ -13,8 +13,9 @@ import NIOHTTP1
 /// Admission is decided from the head: a refused request is answered at once and its body
 /// dropped as it arrives, never buffered; `Expect: 100-continue` is answered `100 Continue`
 /// only once the request is admitted. An admitted body is buffered up to `maxBodyBytes`.
-/// While a step waits, the socket is not read and what already arrived is held, so answers
-/// keep their order and memory stays bounded.
+/// While a step waits, or while the client does not read its answers (the channel is not
+/// writable), the socket is not read and what already arrived is held, so answers keep their
+/// order and memory stays bounded.
 ///
 /// Not Sendable: NIO confines a handler to its channel's event loop.
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -61,6 +62,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A step is running as a task; what arrives meanwhile waits in `held` and the socket is
     /// not read.
     private var suspended = false
+    /// The channel takes more output: while it does not (a client not reading its answers),
+    /// nothing more is handled or read, so answers never pile up in memory.
+    private var writable = true
     private var held: [HTTPServerRequestPart] = []
     private var readWhenResumed = false
     private var needsFlush = false
@@ -72,11 +76,28 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if suspended {
+        if suspended || !writable {
             held.append(part)
             return
         }
         handle(part, context: context)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if !writable, needsFlush {
+            // What is written must leave for the channel to drain.
+            needsFlush = false
+            context.flush()
+        } else if writable, !suspended {
+            // Outside the write that may have triggered this, so handling never nests.
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = bound.value
+                if handler.writable, !handler.suspended { handler.resume(context: context) }
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -210,13 +231,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Handles what arrived during a suspension, flushes, and reads again if asked to.
     private func resume(context: ChannelHandlerContext) {
-        while !suspended, !held.isEmpty {
+        while !suspended, writable, !held.isEmpty {
             handle(held.removeFirst(), context: context)
         }
         // One flush for the answer and any answered from what was held.
         needsFlush = false
         context.flush()
-        if !suspended, readWhenResumed {
+        if !suspended, writable, readWhenResumed {
             readWhenResumed = false
             context.read()
         }
@@ -231,7 +252,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if suspended {
+        if suspended || !writable {
             readWhenResumed = true
         } else {
             context.read()
