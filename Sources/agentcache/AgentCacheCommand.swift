@@ -1,4 +1,3 @@
-import AgentCacheCore
 import ArgumentParser
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +12,9 @@ struct AgentCacheCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, ProvisionCommand.self, SimulateCommand.self]
     )
 
-    /// Parses and runs, printing a bad flag as one line on stderr (help still prints in full).
+    /// Parses and runs, printing an error as one line on stderr (help still prints in full).
+    /// Only a flag error (ArgumentParser's parse and validation errors, exit 64) points to
+    /// `--help`; any other failure (`CommandFailure`, a failed bind, ...) exits 1 without it.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -22,11 +23,6 @@ struct AgentCacheCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as CacheError {
-            // A startup failure (the data directory locked, a damaged key file): not a flag error.
-            let line = Array("agentcache: \(error.message)\n".utf8)
-            _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -34,7 +30,8 @@ struct AgentCacheCommand: AsyncParsableCommand {
                 Glibc.exit(0)
             }
             let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            let line = Array("agentcache: \(message) (see 'agentcache --help')\n".utf8)
+            let hint = code == .validationFailure ? " (see 'agentcache --help')" : ""
+            let line = Array("agentcache: \(message)\(hint)\n".utf8)
             _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
             Glibc.exit(code.rawValue)
         }

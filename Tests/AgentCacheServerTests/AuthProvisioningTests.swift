@@ -64,8 +64,27 @@ struct AuthProvisioningTests {
             try expectError(try await api.post("/api/provision/jettythunder", "{}", headers: wrong), .unauthorized, "INVALID_API_KEY")
             let key = try await api.provisionKey()
             // A tenant's own key is not an admin token.
-            try expectError(try await api.request("/api/provision/\(key)", headers: [.authorization: "Bearer \(key)"]), .unauthorized, "INVALID_API_KEY")
+            try expectError(try await api.post("/api/provision/\(key)/revoke", "", headers: [.authorization: "Bearer \(key)"]), .unauthorized, "INVALID_API_KEY")
             try expectError(try await api.post("/api/provision/\(key)/revoke", "", headers: wrong), .unauthorized, "INVALID_API_KEY")
+        }
+    }
+
+    @Test("GET /api/provision/<key> answers that key's holder (the seed's 'verify key is active' step), never another key's")
+    func keyInfoForItsHolder() async throws {
+        try await withAuthServer { api in
+            let key = try await api.provisionKey(project: "mine")
+            let other = try await api.provisionKey(project: "theirs")
+            let digest = try APIKey.parse(key).digest
+            for headers: HTTPFields in [[.authorization: "Bearer \(key)"], keyHeaders(key)] {
+                let reply = try await api.request("/api/provision/\(key)", headers: headers)
+                #expect(reply.status == .ok, "\(reply.text)")
+                #expect(try reply.object()["status"] as? String == "active")
+                #expect(!reply.text.contains(key) && !reply.text.contains(digest))
+            }
+            try expectError(try await api.request("/api/provision/\(other)", headers: keyHeaders(key)), .forbidden, "INSUFFICIENT_PERMISSIONS")
+            try expectError(try await api.request("/api/provision/\(key)"), .unauthorized, "API_KEY_REQUIRED")
+            #expect(try await api.post("/api/provision/\(key)/revoke", "", headers: adminHeaders).status == .ok)
+            try expectError(try await api.request("/api/provision/\(key)", headers: keyHeaders(key)), .unauthorized, "INVALID_API_KEY")
         }
     }
 

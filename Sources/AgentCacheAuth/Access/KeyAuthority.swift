@@ -64,30 +64,29 @@ public final class KeyAuthority: Sendable {
 
     // MARK: - Request path
 
-    /// The record of `credential`, if it is a live key. Throws 401 `API_KEY_REQUIRED` (none),
-    /// `INVALID_API_KEY` (malformed, bad checksum, unknown, revoked) or `API_KEY_EXPIRED`
-    /// (past its expiry, or rotated and past its grace period).
-    /// Cost: two locks for a credential seen before (one SHA-256 pair the first time); a
-    /// store read only when the record is not cached.
-    public func authenticate(_ credential: String?) async throws(CacheError) -> KeyRecord {
-        guard let record = try await record(digest: try digest(of: credential)) else {
-            throw CacheError(.invalidAPIKey, "API key is not recognised")
+    /// The record of `credential`, if it is a live key. Fails with 401 `API_KEY_REQUIRED`
+    /// (none), `INVALID_API_KEY` (malformed, bad checksum, unknown, revoked) or
+    /// `API_KEY_EXPIRED` (past its expiry, or rotated and past its grace period).
+    /// Cost: at hand (`.now`) for a credential whose record is cached (two locks); one store
+    /// read otherwise (and one SHA-256 pair the first time a credential is seen).
+    public func authenticate(_ credential: String?) -> Eventual<KeyRecord> {
+        let digest: String
+        do {
+            digest = try self.digest(of: credential)
+        } catch {
+            return .failure(error)
         }
-        try checkLive(record)
-        return record
-    }
-
-    /// `authenticate` without suspending: the record when it is in memory and fresh, nil when
-    /// the store must be read (then call `authenticate`). Throws exactly what `authenticate`
-    /// would for a record it has. Cost: two locks for a credential seen before.
-    public func authenticateNow(_ credential: String?) throws(CacheError) -> KeyRecord? {
-        let digest = try digest(of: credential)
         let now = clock.nowMillis()
-        guard let cached = cache.withLockedValue({ $0[digest] }), now - cached.loadedAt < Self.recordRefreshMillis else {
-            return nil
+        let cached = cache.withLockedValue { $0[digest] }
+        if let cached, now - cached.loadedAt < Self.recordRefreshMillis {
+            return .now(checkLive(cached.record))
         }
-        try checkLive(cached.record)
-        return cached.record
+        return .async { [self] () throws(CacheError) in
+            guard let record = try await load(digest: digest, cached: cached?.record) else {
+                throw CacheError(.invalidAPIKey, "API key is not recognised")
+            }
+            return try checkLive(record).get()
+        }
     }
 
     /// The digest of the key in `credential`, or 401 `API_KEY_REQUIRED` / `INVALID_API_KEY`.
@@ -105,67 +104,55 @@ public final class KeyAuthority: Sendable {
         return digest
     }
 
-    /// Throws 401 for a revoked, retired or expired record.
-    private func checkLive(_ record: KeyRecord) throws(CacheError) {
+    /// `record`, or 401 for a revoked, retired or expired one.
+    private func checkLive(_ record: KeyRecord) -> Result<KeyRecord, CacheError> {
         let now = clock.nowMillis()
         if record.revokedAtMillis != nil {
-            throw CacheError(.invalidAPIKey, "API key has been revoked")
+            return .failure(CacheError(.invalidAPIKey, "API key has been revoked"))
         }
         if let retires = record.retiresAtMillis, now >= retires {
-            throw CacheError(.apiKeyExpired, "API key was rotated and its grace period ended at \(Timestamp.iso8601(millis: retires)); use the new key")
+            return .failure(CacheError(.apiKeyExpired, "API key was rotated and its grace period ended at \(Timestamp.iso8601(millis: retires)); use the new key"))
         }
         if let expires = record.expiresAtMillis, now >= expires {
-            throw CacheError(.apiKeyExpired, "API key expired at \(Timestamp.iso8601(millis: expires))")
+            return .failure(CacheError(.apiKeyExpired, "API key expired at \(Timestamp.iso8601(millis: expires))"))
         }
+        return .success(record)
     }
 
-    /// Lets one request of `record` needing `scope` from `clientAddress` run, or throws:
-    /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS`
-    /// (IP not allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the
-    /// rate-limit headers (and `Retry-After` when waiting helps). Pair with `finish`.
-    /// Cost: one limiter decision, a ledger lock, one concurrency acquire for tiers with a
-    /// concurrency limit (a Redis round trip when shared); one store read the first time an
-    /// account is seen in a month.
-    public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) async throws(CacheError) -> Admission {
+    /// Lets one request of `record` needing `scope` from `clientAddress` run, or fails with
+    /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS` (IP not
+    /// allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the rate-limit
+    /// headers (and `Retry-After` when waiting helps). Pair with `finish`.
+    /// Cost: at hand (`.now`) when the rate limiter holds an allowance, this month's counts
+    /// are loaded and concurrency (if the tier limits it) is counted in process: a limiter
+    /// decision, a ledger lock, a concurrency lock. Otherwise one round trip for each part
+    /// that is not (a Redis script, one store read per account and month, a Redis lease).
+    public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) -> Eventual<Admission> {
         let limits = plans[record.tier]
-        let rate = await limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond)
-        try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
-        do {
-            try await ledger.prepare(account: record.account, month: Self.month(of: clock.nowMillis()))
-        } catch {
-            throw CacheError(error.code, error.message, responseHeaders: Self.rateHeaders(rate))
-        }
-        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
-        var slot: ConcurrencySlot?
-        if let concurrent = limits.concurrentRequests {
-            slot = await concurrency.acquire(record.account, limit: concurrent)
-            try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
-        }
-        return Admission(record: record, limits: limits, rate: rate, slot: slot)
-    }
-
-    /// `admit` without suspending, for the hit fast path: the same decision, errors and side
-    /// effects, when every part of it can be decided in process (the rate limiter has the
-    /// allowance at hand, this month's counts are loaded). nil, having decided and changed
-    /// nothing, when a part needs a suspension: then call `admit`. Pair with `finishNow`.
-    ///
-    /// Concurrency is the limiter's `decideNow`: in process it is checked and held as in
-    /// `admit`; a limit shared through Redis does not count such a request.
-    public func admitNow(_ record: KeyRecord, scope: Scope, clientAddress: String?) throws(CacheError) -> Admission? {
-        let limits = plans[record.tier]
-        guard ledger.isPrepared(account: record.account, month: Self.month(of: clock.nowMillis())) else { return nil }
-        guard let rate = limiter.decideNow(key: record.account, ratePerSecond: limits.requestsPerSecond) else { return nil }
-        try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
-        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
-        var slot: ConcurrencySlot?
-        if let concurrent = limits.concurrentRequests {
-            switch concurrency.decideNow(record.account, limit: concurrent) {
-            case .held(let held): slot = held
-            case .full: try Self.checkSlot(nil, record, limit: concurrent, rate: rate)
-            case .notCounted: break
+        let month = Self.month(of: clock.nowMillis())
+        return limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond).flatMap { [self] rate in
+            do throws(CacheError) {
+                try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
+            } catch {
+                return .failure(error)
             }
+            return ledger.prepare(account: record.account, month: month)
+                .mapError { CacheError($0.code, $0.message, responseHeaders: Self.rateHeaders(rate)) }
+                .flatMap { [self] () -> Eventual<Admission> in
+                    do throws(CacheError) {
+                        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
+                    } catch {
+                        return .failure(error)
+                    }
+                    guard let concurrent = limits.concurrentRequests else {
+                        return .value(Admission(record: record, limits: limits, rate: rate, slot: nil))
+                    }
+                    return concurrency.acquire(record.account, limit: concurrent).map { slot throws(CacheError) in
+                        try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
+                        return Admission(record: record, limits: limits, rate: rate, slot: slot)
+                    }
+                }
         }
-        return Admission(record: record, limits: limits, rate: rate, slot: slot)
     }
 
     /// Checks the rate, the IP allow-list and the scope: 429 `RATE_LIMIT_EXCEEDED` or 403
@@ -228,32 +215,25 @@ public final class KeyAuthority: Sendable {
         )
     }
 
-    /// Releases what `admit` took (the concurrency slot). Cost: nothing for tiers without a
-    /// concurrency limit; one Redis round trip when the slot is shared.
-    public func finish(_ admission: Admission) async {
-        if let slot = admission.slot { await concurrency.release(slot) }
-    }
-
-    /// Releases what `admitNow` took (an in-process concurrency slot) without suspending.
-    public func finishNow(_ admission: Admission) {
-        if let slot = admission.slot { concurrency.releaseNow(slot) }
-    }
-
-    /// Whether `record` has used client namespace `name` already, so `admitNamespace` would
-    /// admit it without a store call. false means "ask `admitNamespace`", not a refusal.
-    public func knowsNamespace(_ name: String, for record: KeyRecord) -> Bool {
-        ledger.knowsNamespace(account: record.account, namespace: name)
+    /// Releases what `admit` took (the concurrency slot). Cost: at hand for tiers without a
+    /// concurrency limit or with an in-process one; one Redis round trip when the slot is shared.
+    public func finish(_ admission: Admission) -> Eventual<Void> {
+        guard let slot = admission.slot else { return .done }
+        return concurrency.release(slot)
     }
 
     /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.
-    /// Throws 403 `INSUFFICIENT_PERMISSIONS` naming the limit.
-    public func admitNamespace(_ name: String, for record: KeyRecord) async throws(CacheError) {
+    /// Fails with 403 `INSUFFICIENT_PERMISSIONS` naming the limit. Cost: at hand (a lock) for
+    /// a namespace the key has used; one store call for a new one.
+    public func admitNamespace(_ name: String, for record: KeyRecord) -> Eventual<Void> {
         let limit = plans[record.tier].maxNamespaces
-        guard try await ledger.admitNamespace(account: record.account, namespace: name, limit: limit) else {
-            throw CacheError(
-                .insufficientPermissions,
-                "namespace limit reached: the \(record.tier.rawValue) tier allows \(limit ?? 0) namespace\(limit == 1 ? "" : "s") per key and '\(name)' would be one more"
-            )
+        return ledger.admitNamespace(account: record.account, namespace: name, limit: limit).map { admitted throws(CacheError) in
+            guard admitted else {
+                throw CacheError(
+                    .insufficientPermissions,
+                    "namespace limit reached: the \(record.tier.rawValue) tier allows \(limit ?? 0) namespace\(limit == 1 ? "" : "s") per key and '\(name)' would be one more"
+                )
+            }
         }
     }
 
@@ -393,18 +373,24 @@ public final class KeyAuthority: Sendable {
         return record
     }
 
+    /// The record of `digest`: the cached one while fresh, else read from the store.
     private func record(digest: String) async throws(CacheError) -> KeyRecord? {
         let now = clock.nowMillis()
         let cached = cache.withLockedValue { $0[digest] }
         if let cached, now - cached.loadedAt < Self.recordRefreshMillis { return cached.record }
+        return try await load(digest: digest, cached: cached?.record)
+    }
+
+    /// Reads `digest`'s record from the store and caches it. While the store is unreachable a
+    /// key seen before (`cached`) keeps working on what we knew.
+    private func load(digest: String, cached: KeyRecord?) async throws(CacheError) -> KeyRecord? {
         lookups.withLockedValue { $0 += 1 }
         do {
             guard let record = try await store.record(digest: digest) else { return nil }
             remember(record)
             return record
         } catch {
-            // Store unreachable: a key seen before keeps working on what we knew.
-            if let cached { return cached.record }
+            if let cached { return cached }
             throw error
         }
     }

@@ -34,32 +34,23 @@ public final class UsageLedger: Sendable {
         self.store = store
     }
 
-    /// Makes sure `account`'s counts for `month` (`yyyymm`) are loaded; one store read the
-    /// first time an account is seen in a month, nothing afterwards.
-    func prepare(account: String, month: String) async throws(CacheError) {
+    /// Makes sure `account`'s counts for `month` (`yyyymm`) are loaded: at hand once they are
+    /// (a lock); one store read the first time an account is seen in a month.
+    func prepare(account: String, month: String) -> Eventual<Void> {
         let known = accounts.withLockedValue { $0[account] }
-        if known?.month == month { return }
-        if let known, known.pending > 0 {
-            // The month turned: what was counted belongs to the old month.
-            _ = try? await store.addUsage(account: account, month: known.month, delta: known.pending)
-        }
-        let loaded = try await store.usage(account: account, month: month)
-        accounts.withLockedValue { accounts in
-            if accounts[account]?.month != month {
-                accounts[account] = Account(month: month, persisted: loaded.requests, pending: 0, namespaces: loaded.namespaces)
+        if known?.month == month { return .done }
+        return .async { [self] () throws(CacheError) in
+            if let known, known.pending > 0 {
+                // The month turned: what was counted belongs to the old month.
+                _ = try? await store.addUsage(account: account, month: known.month, delta: known.pending)
+            }
+            let loaded = try await store.usage(account: account, month: month)
+            accounts.withLockedValue { accounts in
+                if accounts[account]?.month != month {
+                    accounts[account] = Account(month: month, persisted: loaded.requests, pending: 0, namespaces: loaded.namespaces)
+                }
             }
         }
-    }
-
-    /// Whether `account`'s counts for `month` are loaded, so `count` needs no `prepare`.
-    func isPrepared(account: String, month: String) -> Bool {
-        accounts.withLockedValue { $0[account]?.month == month }
-    }
-
-    /// Whether `admitNamespace` admits `namespace` for `account` with a lock only: it was used
-    /// before, or the account has no namespace limit and its sample is full.
-    func knowsNamespace(account: String, namespace: String) -> Bool {
-        accounts.withLockedValue { $0[account].map { $0.sampleFull || $0.namespaces.contains(namespace) } ?? false }
     }
 
     /// Counts one request when it fits `quota`; returns whether it did and the count after.
@@ -77,29 +68,32 @@ public final class UsageLedger: Sendable {
 
     /// Requests counted for `account` this month so far (persisted + pending here).
     public func used(account: String, month: String) async throws(CacheError) -> Int64 {
-        try await prepare(account: account, month: month)
+        try await prepare(account: account, month: month).get()
         return accounts.withLockedValue { $0[account].map { $0.persisted + $0.pending } ?? 0 }
     }
 
     /// The namespaces `account` has used, as far as they are remembered (see the type).
     func namespaces(account: String, month: String) async throws(CacheError) -> Set<String> {
-        try await prepare(account: account, month: month)
+        try await prepare(account: account, month: month).get()
         return accounts.withLockedValue { $0[account]?.namespaces ?? [] }
     }
 
     /// Whether `account` may use `namespace` under `limit` distinct namespaces (nil: no limit,
     /// always true); records it when new and the set has room (`limit`, or `namespaceSample`
-    /// without one). Known namespaces cost a lock; a new one one store call (none once an
-    /// unlimited account's sample is full).
-    func admitNamespace(account: String, namespace: String, limit: Int?) async throws(CacheError) -> Bool {
-        if knowsNamespace(account: account, namespace: namespace) { return true }
-        guard try await store.addNamespace(account: account, namespace: namespace, limit: limit ?? Self.namespaceSample) else {
-            guard limit == nil else { return false }
-            accounts.withLockedValue { $0[account]?.sampleFull = true }
+    /// without one). At hand (a lock) for a known namespace, and for any once an unlimited
+    /// account's sample is full; one store call for a new one otherwise.
+    func admitNamespace(account: String, namespace: String, limit: Int?) -> Eventual<Bool> {
+        let known = accounts.withLockedValue { $0[account].map { $0.sampleFull || $0.namespaces.contains(namespace) } ?? false }
+        if known { return .value(true) }
+        return .async { [self] () throws(CacheError) in
+            guard try await store.addNamespace(account: account, namespace: namespace, limit: limit ?? Self.namespaceSample) else {
+                guard limit == nil else { return false }
+                accounts.withLockedValue { $0[account]?.sampleFull = true }
+                return true
+            }
+            accounts.withLockedValue { _ = $0[account]?.namespaces.insert(namespace) }
             return true
         }
-        accounts.withLockedValue { _ = $0[account]?.namespaces.insert(namespace) }
-        return true
     }
 
     /// Pushes every pending count to the store and makes it durable. On failure the counts

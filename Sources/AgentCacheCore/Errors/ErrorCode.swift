@@ -18,5 +18,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case originUnavailable = "ORIGIN_UNAVAILABLE"
     /// A dependency the answer needs (the key store) cannot be reached; retry shortly.
     case serviceUnavailable = "SERVICE_UNAVAILABLE"
+    /// The request head or body did not arrive within the connection deadlines (408).
+    case requestTimeout = "REQUEST_TIMEOUT"
+    /// The request uses an HTTP feature the server does not implement, such as a transfer
+    /// coding other than `chunked` (501, RFC 9112 §6.1).
+    case notImplemented = "NOT_IMPLEMENTED"
     case internalError = "INTERNAL_ERROR"
 }

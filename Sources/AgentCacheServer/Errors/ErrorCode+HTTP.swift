@@ -15,6 +15,8 @@ extension CacheError {
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
         case .serviceUnavailable: .serviceUnavailable
+        case .requestTimeout: .requestTimeout
+        case .notImplemented: .notImplemented
         case .internalError: .internalServerError
         }
     }

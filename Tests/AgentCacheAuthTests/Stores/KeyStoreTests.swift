@@ -175,7 +175,7 @@ struct KeyStoreTests {
         }
     }
 
-    @Test("a fast key's allowance is reserved in batches: decideNow hands them out in process, and nodes together stay within the bucket")
+    @Test("a fast key's allowance is reserved in batches: acquire hands them out in process, at hand, and nodes together stay within the bucket")
     func redisRateLimiterBatches() async throws {
         try await withRedisServer { redis in
             let nodeA = RedisRateLimiter(client: RedisClient(url: redis.url))
@@ -184,11 +184,11 @@ struct KeyStoreTests {
             let batch = RedisRateLimiter.batch(for: rate)
             #expect(batch == 50)
             #expect(RedisRateLimiter.batch(for: 10) == 1)
-            #expect(nodeA.decideNow(key: "fast", ratePerSecond: rate) == nil)
+            #expect(nodeA.acquire(key: "fast", ratePerSecond: rate).atHand == nil)
             let start = ContinuousClock.now
-            #expect(await nodeA.acquire(key: "fast", ratePerSecond: rate).allowed)
+            #expect(try await nodeA.acquire(key: "fast", ratePerSecond: rate).get().allowed)
             var local = 0
-            while let decision = nodeA.decideNow(key: "fast", ratePerSecond: rate), decision.allowed { local += 1 }
+            while let decision = nodeA.acquire(key: "fast", ratePerSecond: rate).atHand, decision.allowed { local += 1 }
             // The rest of the batch, unless the reservation ran out on a very slow machine.
             #expect(local <= batch - 1)
 
@@ -198,10 +198,10 @@ struct KeyStoreTests {
             for index in 0..<3_000 {
                 let node = index.isMultiple(of: 2) ? nodeA : nodeB
                 let decision: RateDecision
-                if let now = node.decideNow(key: "fast", ratePerSecond: rate) {
+                if let now = node.acquire(key: "fast", ratePerSecond: rate).atHand {
                     decision = now
                 } else {
-                    decision = await node.acquire(key: "fast", ratePerSecond: rate)
+                    decision = try await node.acquire(key: "fast", ratePerSecond: rate).get()
                 }
                 if decision.allowed { admitted += 1 }
             }
@@ -223,7 +223,7 @@ struct KeyStoreTests {
             let start = ContinuousClock.now
             for index in 0..<20 {
                 let limiter = index.isMultiple(of: 2) ? nodeA : nodeB
-                if await limiter.acquire(key: "acct", ratePerSecond: 10).allowed { admitted += 1 }
+                if try await limiter.acquire(key: "acct", ratePerSecond: 10).get().allowed { admitted += 1 }
             }
             let took = ContinuousClock.now - start
             let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
@@ -234,12 +234,12 @@ struct KeyStoreTests {
             // refilled a few first).
             var refused: RateDecision?
             for _ in 0..<50 where refused == nil {
-                let decision = await nodeA.acquire(key: "acct", ratePerSecond: 10)
+                let decision = try await nodeA.acquire(key: "acct", ratePerSecond: 10).get()
                 if !decision.allowed { refused = decision }
             }
             #expect((refused?.retryAfterSeconds ?? 0) >= 1)
             await redis.stop()
-            let fallback = await nodeA.acquire(key: "fresh", ratePerSecond: 10)
+            let fallback = try await nodeA.acquire(key: "fresh", ratePerSecond: 10).get()
             #expect(fallback.allowed)
             await nodeA.redis.client.shutdown()
             await nodeB.redis.client.shutdown()
