@@ -27,7 +27,8 @@ connection flags the binary lacks (space-separated), and a figure that depends o
       malformed JSON, 16 MiB bodies with and without Connection: close, nesting 10 000 deep,
       lying Content-Length both ways, and LZ4 bombs planted in Redis under the key
       POST /api/cache/explain names: each must be a 4xx (a bomb: a miss), never a hang, with
-      the process alive and /health answering after it.
+      the process alive and /health answering after it; a valid entry planted the same way
+      must be a hit (the control: the bombs sat under the key the get reads).
   faults.py sigterm URL --pid PID --bodies FILE --sets FILE --keys FILE --grace G
       a get load, uploads caught mid-body and one upload that never finishes; SIGTERM; every
       request in flight must be answered 2xx and the process must exit within G (+1 s).
@@ -173,6 +174,30 @@ async def read_response(reader):
     return status, headers, body
 
 
+def read_answer(sock, result):
+    """Reads one answer (head and Content-Length body) from `sock` into `result`: status and
+    body, or closed when the server closed first. Socket errors and timeouts propagate."""
+    buffered = b""
+    while b"\r\n\r\n" not in buffered:
+        chunk = sock.recv(65536)
+        if not chunk:
+            result["closed"] = True
+            return
+        buffered += chunk
+    head, body = buffered.split(b"\r\n\r\n", 1)
+    result["status"] = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    result["body"] = body
+
+
 def exchange(port, data, deadline):
     """Sends `data` on a new blocking socket and reads one answer within `deadline` seconds:
     {status, elapsed, closed (the server closed), hang, error, body}."""
@@ -181,26 +206,7 @@ def exchange(port, data, deadline):
     with socket.create_connection((HOST, port), timeout=deadline) as sock:
         try:
             sock.sendall(data)
-            buffered = b""
-            while b"\r\n\r\n" not in buffered:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    result["closed"] = True
-                    break
-                buffered += chunk
-            if b"\r\n\r\n" in buffered:
-                head, body = buffered.split(b"\r\n\r\n", 1)
-                result["status"] = int(head.split(b" ", 2)[1])
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                while len(body) < length:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        break
-                    body += chunk
-                result["body"] = body
+            read_answer(sock, result)
         except socket.timeout:
             result["hang"] = True
         except OSError as error:
@@ -462,8 +468,10 @@ def hostile(args):
                  + (", hang" if result["hang"] else "") + (f", {result['error']}" if result["error"] else "")
                  + (", closed" if result["closed"] and not result["status"] else "")
                  + ("" if alive_after else ", SERVER DOWN"))
+        note = ("RFC 9112: an early answer to Connection: close is followed by a close (issue 10 item 2)"
+                if "Connection: close" in name and not passed else "")
         record(s, name, value, f"4xx within {deadline:.0f} s, alive", passed,
-               needs="--body-timeout" if "longer" in name else None)
+               needs="--body-timeout" if "longer" in name else None, note=note)
 
     def four_xx(result):
         return result["status"] is not None and 400 <= result["status"] < 500
@@ -558,15 +566,7 @@ def upload(port, data, deadline):
     sender.start()
     result = {"status": None, "closed": False, "hang": False, "error": None, "body": b""}
     try:
-        buffered = b""
-        while b"\r\n\r\n" not in buffered:
-            chunk = sock.recv(65536)
-            if not chunk:
-                result["closed"] = True
-                break
-            buffered += chunk
-        if b"\r\n\r\n" in buffered:
-            result["status"] = int(buffered.split(b" ", 2)[1])
+        read_answer(sock, result)
     except socket.timeout:
         result["hang"] = True
     except OSError as error:
@@ -682,7 +682,7 @@ async def sigterm(args):
            note=f"{args.connections} connections")
     bounded(s, "in-flight gets failed (sent 5 ms or more before the SIGTERM)", in_flight.count(False), "==", 0)
     bounded(s, f"uploads mid-body at the SIGTERM not answered 2xx (of {args.uploads})",
-            args.uploads - sum(uploads), "==", 0)
+            args.uploads - sum(uploads), "==", 0, needs="--shutdown-grace")
     bounded(s, "SIGTERM to exit", exited, "<=", args.grace + 1, "s", needs="--shutdown-grace",
             note="" if exited is not None else f"still running {args.grace + 10:.0f} s after the SIGTERM")
     record(s, "the upload that never finishes was cut after", stuck["cut_after_term"], "", None, "s")
