@@ -120,13 +120,12 @@ public final class KeyAuthority: Sendable {
     }
 
     /// Lets one request of `record` needing `scope` from `clientAddress` run, or fails with
-    /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS` (IP not
-    /// allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the rate-limit
-    /// headers (and `Retry-After` when waiting helps). Pair with `finish`.
-    /// Cost: at hand (`.now`) when the rate limiter holds an allowance, this month's counts
-    /// are loaded and concurrency (if the tier limits it) is counted in process: a limiter
-    /// decision, a ledger lock, a concurrency lock. Otherwise one round trip for each part
-    /// that is not (a Redis script, one store read per account and month, a Redis lease).
+    /// 429 `RATE_LIMIT_EXCEEDED`, 403 `INSUFFICIENT_PERMISSIONS` (IP not allowed, scope
+    /// missing), 429 `QUOTA_EXCEEDED`. Every error carries the rate-limit headers (and
+    /// `Retry-After` when waiting helps). Concurrency is `hold`'s, for the steps that wait.
+    /// Cost: at hand (`.now`) when the rate limiter holds an allowance and this month's counts
+    /// are loaded: a limiter decision and a ledger lock. Otherwise one round trip for each part
+    /// that is not (a Redis script, one store read per account and month).
     public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) -> Eventual<Admission> {
         let limits = plans[record.tier]
         let month = Self.month(of: clock.nowMillis())
@@ -144,13 +143,7 @@ public final class KeyAuthority: Sendable {
                     } catch {
                         return .failure(error)
                     }
-                    guard let concurrent = limits.concurrentRequests else {
-                        return .value(Admission(record: record, limits: limits, rate: rate, slot: nil))
-                    }
-                    return concurrency.acquire(record.account, limit: concurrent).map { slot throws(CacheError) in
-                        try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
-                        return Admission(record: record, limits: limits, rate: rate, slot: slot)
-                    }
+                    return .value(Admission(record: record, limits: limits, rate: rate))
                 }
         }
     }
@@ -203,23 +196,32 @@ public final class KeyAuthority: Sendable {
         }
     }
 
-    /// 429 `RATE_LIMIT_EXCEEDED` (with `Retry-After: 1`) when no concurrency slot was free.
-    private static func checkSlot(_ slot: ConcurrencySlot?, _ record: KeyRecord, limit: Int, rate: RateDecision) throws(CacheError) {
-        guard slot == nil else { return }
-        var headers = rateHeaders(rate)
-        headers["Retry-After"] = "1"
-        throw CacheError(
-            .rateLimitExceeded,
-            "more than \(limit) concurrent requests for this key (\(record.tier.rawValue) tier)",
-            responseHeaders: headers
-        )
-    }
-
-    /// Releases what `admit` took (the concurrency slot). Cost: at hand for tiers without a
-    /// concurrency limit or with an in-process one; one Redis round trip when the slot is shared.
-    public func finish(_ admission: Admission) -> Eventual<Void> {
-        guard let slot = admission.slot else { return .done }
-        return concurrency.release(slot)
+    /// Runs an admitted request's `steps` under its tier's concurrent-request limit. Steps at
+    /// hand finish within the event-loop turn that admitted them and hold nothing; steps that
+    /// must wait (a Redis or origin round trip, a store write) hold one of the key's slots while
+    /// they do, released before their result is handed back, or fail with 429
+    /// `RATE_LIMIT_EXCEEDED` (`Retry-After: 1`) when none is free. The same rule for every
+    /// route and entry point. Cost: nothing for steps at hand; for waiting steps, a lock in
+    /// process or a Redis round trip each to take and give back a shared slot.
+    public func hold<Value: Sendable>(_ admission: Admission, while steps: Eventual<Value>) -> Eventual<Value> {
+        guard case .later(let operation) = steps, let limit = admission.limits.concurrentRequests else { return steps }
+        let record = admission.record
+        return concurrency.acquire(record.account, limit: limit).flatMap { [concurrency] slot in
+            guard let slot else {
+                var headers = Self.rateHeaders(admission.rate)
+                headers["Retry-After"] = "1"
+                return .failure(CacheError(
+                    .rateLimitExceeded,
+                    "more than \(limit) concurrent requests for this key (\(record.tier.rawValue) tier)",
+                    responseHeaders: headers
+                ))
+            }
+            return .later {
+                let result = await operation()
+                _ = await concurrency.release(slot).result
+                return result
+            }
+        }
     }
 
     /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.

@@ -54,20 +54,25 @@ struct Access: Sendable {
         }
     }
 
-    /// Releases what admitting `caller` took (a concurrency slot), then hands back `outcome`
-    /// with the rate-limit headers added, to an answer or to an error alike. Released before
-    /// answering, so a client's next request never finds its previous one still counted.
-    func finish<Outcome: HeaderCarrying>(_ caller: Caller, _ outcome: Result<Outcome, CacheError>) -> Eventual<Outcome> {
-        guard let admission = caller.admission, let authority else { return .now(outcome) }
-        return authority.finish(admission).flatMap { _ in
-            switch outcome {
-            case .success(var value):
-                for (name, field) in admission.rate.headerPairs { value.addHeader(name: name, value: field) }
-                return .value(value)
-            case .failure(var error):
-                error.responseHeaders.merge(admission.headers) { own, _ in own }
-                return .failure(error)
-            }
+    /// Runs a route's `steps` for `caller`: those that must wait hold one of the key's
+    /// concurrent-request slots while they do (`KeyAuthority.hold`), released before the result
+    /// is handed back, so a client's next request never finds its previous one still counted.
+    func perform<Value: Sendable>(_ caller: Caller, _ steps: Eventual<Value>) -> Eventual<Value> {
+        guard let authority, let admission = caller.admission else { return steps }
+        return authority.hold(admission, while: steps)
+    }
+
+    /// `outcome` with the rate-limit headers of `caller`'s admission added, to an answer or to
+    /// an error alike.
+    func finish<Outcome: HeaderCarrying>(_ caller: Caller, _ outcome: Result<Outcome, CacheError>) -> Result<Outcome, CacheError> {
+        guard let admission = caller.admission else { return outcome }
+        switch outcome {
+        case .success(var value):
+            for (name, field) in admission.rate.headerPairs { value.addHeader(name: name, value: field) }
+            return .success(value)
+        case .failure(var error):
+            error.responseHeaders.merge(admission.headers) { own, _ in own }
+            return .failure(error)
         }
     }
 

@@ -82,13 +82,14 @@ final class RouteTable: Sendable {
             register(method, path, access) { request, context in
                 let head = try RequestHead(request, context, trustForwardedFor: trust)
                 let caller = try await gate.admit(access, head, subject: context.parameters.get("api_key")).get()
-                let outcome: Result<Response, CacheError>
-                do {
-                    outcome = .success(try await handler(request, context, caller))
-                } catch {
-                    outcome = .failure(ErrorMiddleware<AgentCacheRequestContext>.cacheError(for: error))
+                let steps = Eventual<Response>.later {
+                    do {
+                        return .success(try await handler(request, context, caller))
+                    } catch {
+                        return .failure(ErrorMiddleware<AgentCacheRequestContext>.cacheError(for: error))
+                    }
                 }
-                return try await gate.finish(caller, outcome).get()
+                return try gate.finish(caller, await gate.perform(caller, steps).result).get()
             }
         }
 
