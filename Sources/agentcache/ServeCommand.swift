@@ -173,6 +173,15 @@ struct ServeCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "agentcache")
         logger.logLevel = logLevel
+        let descriptors = OpenFileLimit.raise()
+        let usable = OpenFileLimit.connections(within: descriptors)
+        if configuration.connection.maxConnections > usable {
+            logger.warning(
+                "--max-connections lowered to what the open-file limit allows",
+                metadata: ["requested": "\(configuration.connection.maxConnections)", "used": "\(usable)", "open_file_limit": "\(descriptors)"]
+            )
+            configuration.connection.maxConnections = usable
+        }
         let application: any ApplicationProtocol
         do {
             application = try AgentCacheServer.buildApplication(configuration: configuration, logger: logger).application
