@@ -149,7 +149,7 @@ button.primary { background:var(--edge); color:#fff; border-color:var(--edge); }
         <dt>bytes fetched</dt><dd id="origin-bytes">—</dd>
       </dl>
     </div>
-    <div class="card" id="tenant-card" hidden><h2>Tenant <span id="tenant-name"></span></h2>
+    <div class="card" id="tenant-card" hidden><h2>Tenant <span id="tenant-name" style="text-transform:none"></span></h2>
       <div class="sub" style="margin-bottom:6px">
         <select id="tenant-period" aria-label="period"><option>1h</option><option selected>24h</option><option>7d</option><option>30d</option></select>
         <button type="button" id="tenant-refresh">Refresh</button> read every 60 s
@@ -198,7 +198,7 @@ function bytes(b) {
   while (b >= 1024 && i < units.length - 1) { b /= 1024; i++; }
   return (i ? b.toFixed(1) : b) + ' ' + units[i];
 }
-const dollars = (x) => x == null ? '—' : typeof x === 'string' ? x : '$' + Number(x).toFixed(2);
+const dollars = (x) => x == null ? '—' : typeof x === 'string' ? x : '$' + Number(x).toFixed(Math.abs(x) < 1 ? 4 : 2);
 const push = (list, value) => { list.push(value); if (list.length > HISTORY) list.shift(); };
 
 // PromQL's histogram_quantile: cumulative counts (the last one is +Inf) over upper bounds.
