@@ -1,3 +1,4 @@
+import AgentCacheTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -110,6 +111,41 @@ struct DashboardTests {
             #expect(number(try object(cache["misses_by_tier"], "misses_by_tier")["edge"]) == metrics.value(of: "agentcache_cache_misses_total", labels: ["tier": "edge"]))
             #expect(number(try object(json["edge"], "edge")["entries"]) == metrics.value(of: "agentcache_edge_entries"))
             #expect(number(try object(json["requests"], "requests")["rate_limited"]) == metrics.value(of: "agentcache_rate_limited_total"))
+        }
+    }
+
+    @Test("with Redis: a Redis-tier hit, the circuit closed, then open once Redis is gone")
+    func redisTierAndCircuit() async throws {
+        try await withRedisServer { redis in
+            try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeA in
+                try await withTestServer(configure: RedisTierIntegrationTests.configure(redis)) { nodeB in
+                    #expect(try await nodeA.set(RedisTierIntegrationTests.setRequest).status == .ok)
+                    #expect(try await nodeB.get(RedisTierIntegrationTests.request).xCache == "HIT-redis")
+                    let json = try await summary(nodeB)
+                    let cache = try object(json["cache"], "cache")
+                    #expect(number(cache["lookups"]) == 1)
+                    #expect(number(cache["hit_ratio"]) == 1)
+                    #expect(number(try object(cache["hits_by_tier"], "hits_by_tier")["redis"]) == 1)
+                    #expect(number(try object(cache["misses_by_tier"], "misses_by_tier")["edge"]) == 1)
+                    let tier = try object(json["redis"], "redis")
+                    #expect(jsonBool(tier["enabled"]) == true)
+                    #expect(jsonBool(tier["up"]) == true)
+                    #expect(tier["circuit"] as? String == "closed")
+                    #expect(number(tier["promotions"]) == 1)
+
+                    await redis.kill9()
+                    let down = #"{"provider":"p","model":"m","messages":[{"role":"user","content":"down"}]}"#
+                    let opened = await eventually(within: .seconds(3)) {
+                        _ = try? await nodeB.get(down)
+                        let redis = try? await summary(nodeB)["redis"] as? [String: Any]
+                        return redis?["circuit"] as? String == "open"
+                    }
+                    #expect(opened, "the summary never showed the breaker open")
+                    let after = try object(try await summary(nodeB)["redis"], "redis")
+                    #expect(jsonBool(after["up"]) == false)
+                    #expect((number(after["errors"]) ?? 0) > 0)
+                }
+            }
         }
     }
 
