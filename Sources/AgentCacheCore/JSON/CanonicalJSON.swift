@@ -12,6 +12,8 @@ public enum CanonicalJSON {
             out.append(contentsOf: flag ? "true".utf8 : "false".utf8)
         case let .number(number):
             writeNumber(number, into: &out)
+        case let .decimal(decimal):
+            out.append(contentsOf: decimal.text.utf8)
         case let .string(string):
             writeString(string, into: &out)
         case let .array(elements):
