@@ -43,6 +43,8 @@ public struct JSONParser {
     private var unparsedMembers: [String] = []
     /// Nesting limit inside an unparsed member's value, counted from that value.
     private var unparsedMaxDepth = 0
+    /// Positions, among the top-level members, of those left unparsed.
+    private var unparsedPositions: [Int] = []
     private var index = 0
     /// Reused across escaped strings so decoding them costs one buffer, not one per string.
     private var scratch: [UInt8] = []
@@ -116,8 +118,8 @@ public struct JSONParser {
         let ranges = spans ?? []
         var result: [JSONSpannedMember] = []
         result.reserveCapacity(members.count)
-        for (member, range) in zip(members, ranges) {
-            let value = parser.isUnparsed(member.key) ? nil : member.value
+        for (position, (member, range)) in zip(members, ranges).enumerated() {
+            let value = parser.unparsedPositions.contains(position) ? nil : member.value
             result.append(JSONSpannedMember(key: member.key, value: value, valueRange: range))
         }
         return result
@@ -137,7 +139,7 @@ public struct JSONParser {
     }
 
     private func isUnparsed(_ key: String) -> Bool {
-        unparsedMembers.contains { $0.jsonBytesEqual(key) }
+        !unparsedMembers.isEmpty && unparsedMembers.contains { $0.jsonBytesEqual(key) }
     }
 
     // MARK: Structure
@@ -214,13 +216,14 @@ public struct JSONParser {
             guard buffer[index] == .quote else { throw failure(.unexpectedCharacter, byte: buffer[index]) }
             let keyStart = index
             let key = try parseString()
-            try checkNotDuplicate(key, at: keyStart, among: members.lazy.map(\.key), seenKeys: &seenKeys)
+            try checkNotDuplicate(key, at: keyStart, among: members.lazy.map { $0.key }, seenKeys: &seenKeys)
             try expectColon()
             let valueStart = index
             let value: JSONValue
             do {
                 if spans != nil && isUnparsed(key) {
                     try skipValue(maxDepth: unparsedMaxDepth)
+                    unparsedPositions.append(members.count)
                     value = .null  // placeholder: parseObjectWithSpans reports nil
                 } else {
                     value = try parseValue(enclosingDepth: depth)

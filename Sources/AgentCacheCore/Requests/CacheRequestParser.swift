@@ -237,9 +237,15 @@ private struct BodyMembers {
         )
     }
 
-    /// Whether `name` is a key field that `params` may repeat.
+    /// Whether `name` is a key field that `params` may repeat. By length first: this runs for
+    /// every params member on the hit path, and most names have none of these lengths.
     private static func isKeyFieldName(_ name: String) -> Bool {
-        name == "provider" || name == "model" || name == "messages" || name == "temperature"
+        switch name.utf8.count {
+        case 5: name == "model"
+        case 8: name == "provider" || name == "messages"
+        case 11: name == "temperature"
+        default: false
+        }
     }
 
     private static func conflict(_ name: String) -> CacheError {
