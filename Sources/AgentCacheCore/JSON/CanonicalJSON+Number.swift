@@ -36,6 +36,7 @@ extension CanonicalJSON {
     /// the value is 0.d1d2…dk × 10^n. Swift's `description` already yields the shortest digit
     /// string that round-trips (choosing the closest when several do), which is exactly the
     /// digit string ECMAScript asks for; only where the point goes is re-derived. One String.
+    @inline(__always)
     internal static func shortestDigits(
         of magnitude: Double, into digits: UnsafeMutableBufferPointer<UInt8>
     ) -> (count: Int, point: Int) {
@@ -83,6 +84,7 @@ extension CanonicalJSON {
     /// ECMA-262 Number::toString does: plain when 0 < n ≤ 21 or -6 < n ≤ 0, else one digit, the
     /// rest after a point, and an exponent. `exponentSign` writes `e+` for positive exponents as
     /// ECMAScript does; the exact decimal form of SPEC §2 writes `e` alone. O(k + |n| ≤ 21).
+    @inline(__always)
     internal static func appendLayout(
         digits: UnsafeBufferPointer<UInt8>, point n: Int, exponentSign: Bool, into out: inout [UInt8]
     ) {

@@ -118,9 +118,9 @@ public struct JSONParser {
         let ranges = spans ?? []
         var result: [JSONSpannedMember] = []
         result.reserveCapacity(members.count)
-        for (position, (member, range)) in zip(members, ranges).enumerated() {
-            let value = parser.unparsedPositions.contains(position) ? nil : member.value
-            result.append(JSONSpannedMember(key: member.key, value: value, valueRange: range))
+        for position in members.indices {
+            let value = parser.unparsedPositions.contains(position) ? nil : members[position].value
+            result.append(JSONSpannedMember(key: members[position].key, value: value, valueRange: ranges[position]))
         }
         return result
     }
@@ -139,7 +139,12 @@ public struct JSONParser {
     }
 
     private func isUnparsed(_ key: String) -> Bool {
-        !unparsedMembers.isEmpty && unparsedMembers.contains { $0.jsonBytesEqual(key) }
+        guard !unparsedMembers.isEmpty else { return false }
+        let length = key.utf8.count
+        for name in unparsedMembers where name.utf8.count == length && name.jsonBytesEqual(key) {
+            return true
+        }
+        return false
     }
 
     // MARK: Structure

@@ -107,53 +107,68 @@ public enum CacheRequestParser {
 }
 
 /// A body's top-level members sorted by role, in one pass; duplicates were already refused by
-/// the parser.
+/// the parser. Keeps positions, not copies: values are read where they are used, so the hit path
+/// pays no more reference counting than a lookup by name would.
 private struct BodyMembers {
-    var provider: JSONValue?
-    var model: JSONValue?
-    var messages: JSONValue?
-    var temperature: JSONValue?
-    var params: JSONValue?
-    var namespaceValue: JSONValue?
+    let members: [JSONSpannedMember]
+    var providerAt, modelAt, messagesAt, temperatureAt, paramsAt: Int?
+    var namespaceAt, ttlAt, streamAt, cacheAt, tagsAt: Int?
     /// The byte range of `response`, which is validated only.
     var response: Range<Int>?
-    var ttl: JSONValue?
-    var stream: JSONValue?
-    var cache: JSONValue?
-    var tags: JSONValue?
     /// Every other member: generation parameters, in body order.
-    var generationParameters: [JSONMember] = []
+    var generationParametersAt: [Int] = []
 
     init(_ members: [JSONSpannedMember]) throws(CacheError) {
-        for member in members {
-            guard let value = member.value else {
+        self.members = members
+        for position in members.indices {
+            guard members[position].value != nil else {
                 // Only `response` is left unparsed (validated, kept as bytes).
-                response = member.valueRange
+                response = members[position].valueRange
                 continue
             }
-            switch member.key {
-            case "provider": provider = value
-            case "model": model = value
-            case "messages": messages = value
-            case "temperature": temperature = value
-            case "params": params = value
-            case "namespace": namespaceValue = value
-            case "ttl": ttl = value
-            case "stream": stream = value
-            case "cache": cache = value
-            case "tags": tags = value
-            default: generationParameters.append(JSONMember(key: member.key, value: value))
+            // By length first, so each member costs one or two string comparisons (hit path).
+            let key = members[position].key
+            switch key.utf8.count {
+            case 3 where key == "ttl": ttlAt = position
+            case 4 where key == "tags": tagsAt = position
+            case 5 where key == "model": modelAt = position
+            case 5 where key == "cache": cacheAt = position
+            case 6 where key == "params": paramsAt = position
+            case 6 where key == "stream": streamAt = position
+            case 8 where key == "provider": providerAt = position
+            case 8 where key == "messages": messagesAt = position
+            case 9 where key == "namespace": namespaceAt = position
+            case 11 where key == "temperature": temperatureAt = position
+            default: generationParametersAt.append(position)
             }
         }
     }
 
+    private func value(at position: Int?) -> JSONValue? {
+        guard let position else { return nil }
+        return members[position].value
+    }
+
+    var provider: JSONValue? { value(at: providerAt) }
+    var model: JSONValue? { value(at: modelAt) }
+    var messages: JSONValue? { value(at: messagesAt) }
+    var temperature: JSONValue? { value(at: temperatureAt) }
+    var params: JSONValue? { value(at: paramsAt) }
+    var ttl: JSONValue? { value(at: ttlAt) }
+    var tags: JSONValue? { value(at: tagsAt) }
+
+    /// The generation parameters, as members.
+    var generationParameters: [JSONMember] {
+        generationParametersAt.map { JSONMember(key: members[$0].key, value: members[$0].value ?? .null) }
+    }
+
     /// Whether an invalidate body names one entry rather than the namespace.
     var namesEntry: Bool {
-        provider != nil || model != nil || messages != nil || !generationParameters.isEmpty
+        providerAt != nil || modelAt != nil || messagesAt != nil || !generationParametersAt.isEmpty
     }
 
     func namespace() throws(CacheError) -> String? {
-        switch namespaceValue {
+        switch value(at: namespaceAt) {
         case nil, .null?: return nil
         case .string(let name)?: return name
         case let other?: throw .invalidRequest("namespace must be a string, got \(other.typeName)")
@@ -161,8 +176,8 @@ private struct BodyMembers {
     }
 
     func controls() throws(CacheError) -> RequestControls {
-        if stream == nil && cache == nil && tags == nil { return RequestControls() }
-        return try RequestControls(stream: stream, cache: cache, tags: tags)
+        if streamAt == nil && cacheAt == nil && tagsAt == nil { return RequestControls() }
+        return try RequestControls(stream: value(at: streamAt), cache: value(at: cacheAt), tags: tags)
     }
 
     func keyFields() throws(CacheError) -> ChatKeyFields {
@@ -184,13 +199,12 @@ private struct BodyMembers {
         case nil, .null?:
             params = []
         case .object(let members)?:
-            if generationParameters.isEmpty && !members.contains(where: { Self.isKeyFieldName($0.key) }) {
+            if generationParametersAt.isEmpty && !members.contains(where: { Self.isKeyFieldName($0.key) }) {
                 // The common case: params as sent, nothing to merge.
-                let fields = ChatKeyFields(
+                return ChatKeyFields(
                     provider: provider, model: model, messages: messages, temperature: temperature,
-                    params: members.isEmpty ? nil : self.params
+                    params: members.isEmpty ? nil : .object(members)
                 )
-                return fields
             }
             params = members
         case let other?:
