@@ -13,7 +13,8 @@ struct AuthKeyTests {
         try await withAuthServer { api in
             try expectError(try await api.get(Body.chat()), .unauthorized, "API_KEY_REQUIRED")
             try expectError(try await api.request("/api/stats"), .unauthorized, "API_KEY_REQUIRED")
-            try expectError(try await api.post("/api/cache/nope", "{}"), .unauthorized, "API_KEY_REQUIRED")
+            // A path that matches no route is 404 before any key is asked for (SPEC §5).
+            try expectError(try await api.post("/api/cache/nope", "{}"), .notFound, "NOT_FOUND")
             #expect(try await api.request("/health").status == .ok)
             #expect(try await api.request("/metrics").status == .ok)
         }

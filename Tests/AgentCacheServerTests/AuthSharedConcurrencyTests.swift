@@ -26,14 +26,14 @@ struct AuthSharedConcurrencyTests {
                     let elsewhere = RedisConcurrencyLimiter(client: client)
                     let account = try APIKey.parse(key).digest
                     var held: [ConcurrencySlot] = []
-                    for _ in 0..<100 { held.append(try #require(await elsewhere.acquire(account, limit: 100))) }
+                    for _ in 0..<100 { held.append(try #require(await elsewhere.acquire(account, limit: 100).get())) }
                     for node in [node1, node2] {
                         let refused = try await node.check(Body.chat(), headers: keyHeaders(key))
                         try expectError(refused, .tooManyRequests, "RATE_LIMIT_EXCEEDED")
                         #expect(refused.headers[.retryAfter] == "1")
                         #expect(refused.text.contains("concurrent"))
                     }
-                    await elsewhere.release(held[0])
+                    try await elsewhere.release(held[0]).get()
                     #expect(try await node2.check(Body.chat(), headers: keyHeaders(key)).status == .ok)
                     // node2 released its lease before answering, so node1 finds the slot free.
                     #expect(try await node1.check(Body.chat(), headers: keyHeaders(key)).status == .ok)

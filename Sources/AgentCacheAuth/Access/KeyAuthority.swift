@@ -64,30 +64,29 @@ public final class KeyAuthority: Sendable {
 
     // MARK: - Request path
 
-    /// The record of `credential`, if it is a live key. Throws 401 `API_KEY_REQUIRED` (none),
-    /// `INVALID_API_KEY` (malformed, bad checksum, unknown, revoked) or `API_KEY_EXPIRED`
-    /// (past its expiry, or rotated and past its grace period).
-    /// Cost: two locks for a credential seen before (one SHA-256 pair the first time); a
-    /// store read only when the record is not cached.
-    public func authenticate(_ credential: String?) async throws(CacheError) -> KeyRecord {
-        guard let record = try await record(digest: try digest(of: credential)) else {
-            throw CacheError(.invalidAPIKey, "API key is not recognised")
+    /// The record of `credential`, if it is a live key. Fails with 401 `API_KEY_REQUIRED`
+    /// (none), `INVALID_API_KEY` (malformed, bad checksum, unknown, revoked) or
+    /// `API_KEY_EXPIRED` (past its expiry, or rotated and past its grace period).
+    /// Cost: at hand (`.now`) for a credential whose record is cached (two locks); one store
+    /// read otherwise (and one SHA-256 pair the first time a credential is seen).
+    public func authenticate(_ credential: String?) -> Eventual<KeyRecord> {
+        let digest: String
+        do {
+            digest = try self.digest(of: credential)
+        } catch {
+            return .failure(error)
         }
-        try checkLive(record)
-        return record
-    }
-
-    /// `authenticate` without suspending: the record when it is in memory and fresh, nil when
-    /// the store must be read (then call `authenticate`). Throws exactly what `authenticate`
-    /// would for a record it has. Cost: two locks for a credential seen before.
-    public func authenticateNow(_ credential: String?) throws(CacheError) -> KeyRecord? {
-        let digest = try digest(of: credential)
         let now = clock.nowMillis()
-        guard let cached = cache.withLockedValue({ $0[digest] }), now - cached.loadedAt < Self.recordRefreshMillis else {
-            return nil
+        let cached = cache.withLockedValue { $0[digest] }
+        if let cached, now - cached.loadedAt < Self.recordRefreshMillis {
+            return .now(checkLive(cached.record))
         }
-        try checkLive(cached.record)
-        return cached.record
+        return .async { [self] () throws(CacheError) in
+            guard let record = try await load(digest: digest, cached: cached?.record) else {
+                throw CacheError(.invalidAPIKey, "API key is not recognised")
+            }
+            return try checkLive(record).get()
+        }
     }
 
     /// The digest of the key in `credential`, or 401 `API_KEY_REQUIRED` / `INVALID_API_KEY`.
@@ -105,67 +104,55 @@ public final class KeyAuthority: Sendable {
         return digest
     }
 
-    /// Throws 401 for a revoked, retired or expired record.
-    private func checkLive(_ record: KeyRecord) throws(CacheError) {
+    /// `record`, or 401 for a revoked, retired or expired one.
+    private func checkLive(_ record: KeyRecord) -> Result<KeyRecord, CacheError> {
         let now = clock.nowMillis()
         if record.revokedAtMillis != nil {
-            throw CacheError(.invalidAPIKey, "API key has been revoked")
+            return .failure(CacheError(.invalidAPIKey, "API key has been revoked"))
         }
         if let retires = record.retiresAtMillis, now >= retires {
-            throw CacheError(.apiKeyExpired, "API key was rotated and its grace period ended at \(Timestamp.iso8601(millis: retires)); use the new key")
+            return .failure(CacheError(.apiKeyExpired, "API key was rotated and its grace period ended at \(Timestamp.iso8601(millis: retires)); use the new key"))
         }
         if let expires = record.expiresAtMillis, now >= expires {
-            throw CacheError(.apiKeyExpired, "API key expired at \(Timestamp.iso8601(millis: expires))")
+            return .failure(CacheError(.apiKeyExpired, "API key expired at \(Timestamp.iso8601(millis: expires))"))
         }
+        return .success(record)
     }
 
-    /// Lets one request of `record` needing `scope` from `clientAddress` run, or throws:
-    /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS`
-    /// (IP not allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the
-    /// rate-limit headers (and `Retry-After` when waiting helps). Pair with `finish`.
-    /// Cost: one limiter decision, a ledger lock, one concurrency acquire for tiers with a
-    /// concurrency limit (a Redis round trip when shared); one store read the first time an
-    /// account is seen in a month.
-    public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) async throws(CacheError) -> Admission {
+    /// Lets one request of `record` needing `scope` from `clientAddress` run, or fails with
+    /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS` (IP not
+    /// allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the rate-limit
+    /// headers (and `Retry-After` when waiting helps). Pair with `finish`.
+    /// Cost: at hand (`.now`) when the rate limiter holds an allowance, this month's counts
+    /// are loaded and concurrency (if the tier limits it) is counted in process: a limiter
+    /// decision, a ledger lock, a concurrency lock. Otherwise one round trip for each part
+    /// that is not (a Redis script, one store read per account and month, a Redis lease).
+    public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) -> Eventual<Admission> {
         let limits = plans[record.tier]
-        let rate = await limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond)
-        try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
-        do {
-            try await ledger.prepare(account: record.account, month: Self.month(of: clock.nowMillis()))
-        } catch {
-            throw CacheError(error.code, error.message, responseHeaders: Self.rateHeaders(rate))
-        }
-        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
-        var slot: ConcurrencySlot?
-        if let concurrent = limits.concurrentRequests {
-            slot = await concurrency.acquire(record.account, limit: concurrent)
-            try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
-        }
-        return Admission(record: record, limits: limits, rate: rate, slot: slot)
-    }
-
-    /// `admit` without suspending, for the hit fast path: the same decision, errors and side
-    /// effects, when every part of it can be decided in process (the rate limiter has the
-    /// allowance at hand, this month's counts are loaded). nil, having decided and changed
-    /// nothing, when a part needs a suspension: then call `admit`. Pair with `finishNow`.
-    ///
-    /// Concurrency is the limiter's `decideNow`: in process it is checked and held as in
-    /// `admit`; a limit shared through Redis does not count such a request.
-    public func admitNow(_ record: KeyRecord, scope: Scope, clientAddress: String?) throws(CacheError) -> Admission? {
-        let limits = plans[record.tier]
-        guard ledger.isPrepared(account: record.account, month: Self.month(of: clock.nowMillis())) else { return nil }
-        guard let rate = limiter.decideNow(key: record.account, ratePerSecond: limits.requestsPerSecond) else { return nil }
-        try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
-        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
-        var slot: ConcurrencySlot?
-        if let concurrent = limits.concurrentRequests {
-            switch concurrency.decideNow(record.account, limit: concurrent) {
-            case .held(let held): slot = held
-            case .full: try Self.checkSlot(nil, record, limit: concurrent, rate: rate)
-            case .notCounted: break
+        let month = Self.month(of: clock.nowMillis())
+        return limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond).flatMap { [self] rate in
+            do throws(CacheError) {
+                try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
+            } catch {
+                return .failure(error)
             }
+            return ledger.prepare(account: record.account, month: month)
+                .mapError { CacheError($0.code, $0.message, responseHeaders: Self.rateHeaders(rate)) }
+                .flatMap { [self] () -> Eventual<Admission> in
+                    do throws(CacheError) {
+                        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
+                    } catch {
+                        return .failure(error)
+                    }
+                    guard let concurrent = limits.concurrentRequests else {
+                        return .value(Admission(record: record, limits: limits, rate: rate, slot: nil))
+                    }
+                    return concurrency.acquire(record.account, limit: concurrent).map { slot throws(CacheError) in
+                        try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
+                        return Admission(record: record, limits: limits, rate: rate, slot: slot)
+                    }
+                }
         }
-        return Admission(record: record, limits: limits, rate: rate, slot: slot)
     }
 
     /// Checks the rate, the IP allow-list and the scope: 429 `RATE_LIMIT_EXCEEDED` or 403
@@ -228,39 +215,41 @@ public final class KeyAuthority: Sendable {
         )
     }
 
-    /// Releases what `admit` took (the concurrency slot). Cost: nothing for tiers without a
-    /// concurrency limit; one Redis round trip when the slot is shared.
-    public func finish(_ admission: Admission) async {
-        if let slot = admission.slot { await concurrency.release(slot) }
-    }
-
-    /// Releases what `admitNow` took (an in-process concurrency slot) without suspending.
-    public func finishNow(_ admission: Admission) {
-        if let slot = admission.slot { concurrency.releaseNow(slot) }
-    }
-
-    /// Whether `record` has used client namespace `name` already, so `admitNamespace` would
-    /// admit it without a store call. false means "ask `admitNamespace`", not a refusal.
-    public func knowsNamespace(_ name: String, for record: KeyRecord) -> Bool {
-        ledger.knowsNamespace(account: record.account, namespace: name)
+    /// Releases what `admit` took (the concurrency slot). Cost: at hand for tiers without a
+    /// concurrency limit or with an in-process one; one Redis round trip when the slot is shared.
+    public func finish(_ admission: Admission) -> Eventual<Void> {
+        guard let slot = admission.slot else { return .done }
+        return concurrency.release(slot)
     }
 
     /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.
-    /// Throws 403 `INSUFFICIENT_PERMISSIONS` naming the limit.
-    public func admitNamespace(_ name: String, for record: KeyRecord) async throws(CacheError) {
+    /// Fails with 403 `INSUFFICIENT_PERMISSIONS` naming the limit. Cost: at hand (a lock) for
+    /// a namespace the key has used; one store call for a new one.
+    public func admitNamespace(_ name: String, for record: KeyRecord) -> Eventual<Void> {
         let limit = plans[record.tier].maxNamespaces
-        guard try await ledger.admitNamespace(account: record.account, namespace: name, limit: limit) else {
-            throw CacheError(
-                .insufficientPermissions,
-                "namespace limit reached: the \(record.tier.rawValue) tier allows \(limit ?? 0) namespace\(limit == 1 ? "" : "s") per key and '\(name)' would be one more"
-            )
+        return ledger.admitNamespace(account: record.account, namespace: name, limit: limit).map { admitted throws(CacheError) in
+            guard admitted else {
+                throw CacheError(
+                    .insufficientPermissions,
+                    "namespace limit reached: the \(record.tier.rawValue) tier allows \(limit ?? 0) namespace\(limit == 1 ? "" : "s") per key and '\(name)' would be one more"
+                )
+            }
         }
     }
 
     // MARK: - Admin
 
-    /// Creates a key for `request`, stores it durably, and returns it (shown once).
+    /// Creates a key for `request`, stores it durably, and returns it (shown once). Throws 409
+    /// `CONFLICT` when the tenant namespace belongs to another `(user_id, integration,
+    /// project_id)`: tenants are one-to-one with them, and the first to claim a name keeps it.
     public func provision(_ request: ProvisionRequest) async throws(CacheError) -> (key: APIKey, record: KeyRecord) {
+        let owner = TenantOwner(userID: request.userID, integration: request.integration, projectID: request.projectID)
+        guard try await store.claimTenant(request.namespace, for: owner) else {
+            throw CacheError(
+                .conflict,
+                "tenant namespace '\(request.namespace)' already belongs to a different (user_id, integration, project_id); choose another integration or project_id"
+            )
+        }
         let key = APIKey.generate(integration: request.integration)
         let now = clock.nowMillis()
         let record = KeyRecord(
@@ -280,12 +269,16 @@ public final class KeyAuthority: Sendable {
     public func info(_ credential: String) async throws(CacheError) -> KeyInfo {
         let record = try await existing(credential)
         let month = Self.month(of: clock.nowMillis())
+        let namespaces = try await ledger.namespaces(account: record.account, month: month)
+        let listed = KeyInfo.namespacesListed
         return KeyInfo(
             record: record,
             status: record.status(at: clock.nowMillis()),
             month: month,
             requests: try await ledger.used(account: record.account, month: month),
-            namespaces: try await ledger.namespaces(account: record.account, month: month).sorted()
+            namespaces: Array(namespaces.sorted().prefix(listed)),
+            namespacesUsed: namespaces.count,
+            namespacesTruncated: namespaces.count > listed || (plans[record.tier].maxNamespaces == nil && namespaces.count >= UsageLedger.namespaceSample)
         )
     }
 
@@ -299,24 +292,52 @@ public final class KeyAuthority: Sendable {
     }
 
     /// A new key with the same tenant, tier, scopes and accounting; the old one keeps working
-    /// for `rotationGraceSeconds`. Rotating a revoked or already retired key is refused.
+    /// for `rotationGraceSeconds`. Rotating a revoked or already retired key is refused (400).
+    /// Rotating a key again during its grace period replaces its pending successor: that one is
+    /// revoked, so a key never has two live successors, and the grace period is not extended.
+    /// 409 `CONFLICT` when the successor was itself rotated (rotate the newest key instead) or
+    /// another rotation of the same key won a race. Reads the record from the store, not the
+    /// cache, so a rotation made on another node is seen.
     public func rotate(_ credential: String) async throws(CacheError) -> (key: APIKey, record: KeyRecord, old: KeyRecord) {
-        var old = try await existing(credential)
+        var old = try await existing(credential, cached: false)
         let now = clock.nowMillis()
         guard old.status(at: now) == "active" else {
             throw .invalidRequest("only an active key can be rotated; this one is \(old.status(at: now))")
+        }
+        var replaced: KeyRecord?
+        if let pending = old.successor {
+            replaced = try await store.record(digest: pending)
+            if replaced?.retiresAtMillis != nil {
+                throw CacheError(.conflict, "this key's successor was rotated too; rotate the newest key of the chain instead")
+            }
+        } else if old.retiresAtMillis != nil {
+            // Rotated before successors were recorded: its successor cannot be found to replace.
+            throw CacheError(.conflict, "this key was already rotated; rotate its successor instead")
+        }
+        if var replaced, replaced.revokedAtMillis == nil {
+            // Revoked before the old record names the new successor: a crash in between leaves
+            // no extra live key, only a retry to do.
+            replaced.revokedAtMillis = now
+            try await store.save([replaced])
+            remember(replaced)
         }
         let key = APIKey.generate(integration: old.integration)
         var fresh = old
         fresh.digest = key.digest
         fresh.createdAtMillis = now
         fresh.retiresAtMillis = nil
+        fresh.successor = nil
+        let previous = old.successor
         let graceEnd = now + Int64((rotationGraceSeconds * 1000).rounded())
         old.retiresAtMillis = min(old.retiresAtMillis ?? graceEnd, graceEnd)
-        try await store.save([fresh, old])
+        old.successor = fresh.digest
+        guard try await store.save(old, ifSuccessorIs: previous) else {
+            throw CacheError(.conflict, "this key was rotated by another request at the same time; read its info and retry")
+        }
+        try await store.save([fresh])
         remember(fresh)
         remember(old)
-        logger.info("API key rotated", metadata: ["namespace": "\(old.namespace)"])
+        logger.info("API key rotated", metadata: ["namespace": "\(old.namespace)", "replaced_pending_successor": "\(replaced != nil)"])
         return (key, fresh, old)
     }
 
@@ -336,31 +357,40 @@ public final class KeyAuthority: Sendable {
         return String(repeating: "0", count: max(0, 4 - year.count)) + year + month
     }
 
-    private func existing(_ credential: String) async throws(CacheError) -> KeyRecord {
+    /// The record of `credential` (400 when malformed, 404 when unknown), from the record cache
+    /// unless `cached` is false.
+    private func existing(_ credential: String, cached: Bool = true) async throws(CacheError) -> KeyRecord {
         let key: APIKey
         do {
             key = try APIKey.parse(credential)
         } catch {
             throw .invalidRequest(error.message)
         }
-        guard let record = try await record(digest: key.digest) else {
+        let found = cached ? try await record(digest: key.digest) : try await store.record(digest: key.digest)
+        guard let record = found else {
             throw CacheError(.notFound, "no such API key")
         }
         return record
     }
 
+    /// The record of `digest`: the cached one while fresh, else read from the store.
     private func record(digest: String) async throws(CacheError) -> KeyRecord? {
         let now = clock.nowMillis()
         let cached = cache.withLockedValue { $0[digest] }
         if let cached, now - cached.loadedAt < Self.recordRefreshMillis { return cached.record }
+        return try await load(digest: digest, cached: cached?.record)
+    }
+
+    /// Reads `digest`'s record from the store and caches it. While the store is unreachable a
+    /// key seen before (`cached`) keeps working on what we knew.
+    private func load(digest: String, cached: KeyRecord?) async throws(CacheError) -> KeyRecord? {
         lookups.withLockedValue { $0 += 1 }
         do {
             guard let record = try await store.record(digest: digest) else { return nil }
             remember(record)
             return record
         } catch {
-            // Store unreachable: a key seen before keeps working on what we knew.
-            if let cached { return cached.record }
+            if let cached { return cached }
             throw error
         }
     }
@@ -379,5 +409,14 @@ public struct KeyInfo: Sendable {
     /// `yyyymm` the counts are for.
     public let month: String
     public let requests: Int64
+    /// The client namespaces used, sorted, at most `namespacesListed`.
     public let namespaces: [String]
+    /// How many namespaces the key has used: exact on plans with a namespace limit; without
+    /// one at most `UsageLedger.namespaceSample` are remembered.
+    public let namespacesUsed: Int
+    /// Whether more namespaces were (or may have been) used than `namespaces` lists.
+    public let namespacesTruncated: Bool
+
+    /// Namespaces listed at most.
+    public static let namespacesListed = UsageLedger.namespaceSample
 }

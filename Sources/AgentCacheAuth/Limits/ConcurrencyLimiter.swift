@@ -1,3 +1,4 @@
+import AgentCacheCore
 import NIOConcurrencyHelpers
 
 /// Requests in flight per account, in process: a node's own count, used alone without Redis
@@ -8,16 +9,19 @@ public final class ConcurrencyLimiter: ConcurrencyLimiting {
     /// An empty limiter.
     public init() {}
 
-    public func acquire(_ account: String, limit: Int) async -> ConcurrencySlot? {
-        acquireNow(account, limit: limit)
+    /// At hand: one lock.
+    public func acquire(_ account: String, limit: Int) -> Eventual<ConcurrencySlot?> {
+        .value(take(account, limit: limit))
     }
 
-    public func release(_ slot: ConcurrencySlot) async {
-        releaseNow(slot)
+    /// At hand: one lock.
+    public func release(_ slot: ConcurrencySlot) -> Eventual<Void> {
+        giveBack(slot)
+        return .done
     }
 
-    /// The synchronous form of `acquire`, for the Redis limiter's fallback.
-    public func acquireNow(_ account: String, limit: Int) -> ConcurrencySlot? {
+    /// Takes a slot of `account` under the lock, or nil when `limit` are taken.
+    func take(_ account: String, limit: Int) -> ConcurrencySlot? {
         inFlight.withLockedValue { counts in
             let current = counts[account] ?? 0
             guard current < limit else { return nil }
@@ -26,13 +30,8 @@ public final class ConcurrencyLimiter: ConcurrencyLimiting {
         }
     }
 
-    /// Counted in process like any request.
-    public func decideNow(_ account: String, limit: Int) -> ImmediateConcurrency {
-        acquireNow(account, limit: limit).map { .held($0) } ?? .full
-    }
-
-    /// The synchronous form of `release`.
-    public func releaseNow(_ slot: ConcurrencySlot) {
+    /// Gives back a slot under the lock.
+    func giveBack(_ slot: ConcurrencySlot) {
         inFlight.withLockedValue { counts in
             let current = (counts[slot.account] ?? 1) - 1
             counts[slot.account] = current > 0 ? current : nil

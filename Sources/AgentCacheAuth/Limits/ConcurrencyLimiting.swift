@@ -1,25 +1,13 @@
+import AgentCacheCore
+
 /// Counts requests in flight per account: `acquire` takes a slot when fewer than `limit` are
-/// taken, `release` gives it back. In process (`ConcurrencyLimiter`) or shared by every node
-/// through Redis (`RedisConcurrencyLimiter`).
+/// taken, `release` gives it back. In process (`ConcurrencyLimiter`, at hand) or shared by
+/// every node through Redis (`RedisConcurrencyLimiter`, one round trip each).
 public protocol ConcurrencyLimiting: Sendable {
     /// A slot of `account`, or nil when `limit` slots are taken already. Pair with `release`.
-    func acquire(_ account: String, limit: Int) async -> ConcurrencySlot?
+    func acquire(_ account: String, limit: Int) -> Eventual<ConcurrencySlot?>
     /// Gives back a slot taken by `acquire`.
-    func release(_ slot: ConcurrencySlot) async
-    /// The decision for a request answered within one event-loop turn, without suspending.
-    func decideNow(_ account: String, limit: Int) -> ImmediateConcurrency
-    /// Gives back a slot `decideNow` held.
-    func releaseNow(_ slot: ConcurrencySlot)
-}
-
-/// What `ConcurrencyLimiting.decideNow` decided for one immediate request.
-public enum ImmediateConcurrency: Sendable {
-    /// A slot is held; give it back with `releaseNow`.
-    case held(ConcurrencySlot)
-    /// `limit` slots are taken already.
-    case full
-    /// Not counted: a lease round trip would outlast the request itself (shared limits).
-    case notCounted
+    func release(_ slot: ConcurrencySlot) -> Eventual<Void>
 }
 
 /// One request's hold on its account's concurrency limit.

@@ -1,3 +1,4 @@
+import AgentCacheCore
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -15,17 +16,13 @@ public final class GCRALimiter: RateLimiting {
         self.nowMicros = nowMicros
     }
 
-    public func acquire(key: String, ratePerSecond: Int) async -> RateDecision {
-        acquireNow(key: key, ratePerSecond: ratePerSecond)
+    /// Always decided in process (`.now`).
+    public func acquire(key: String, ratePerSecond: Int) -> Eventual<RateDecision> {
+        .value(decide(key: key, ratePerSecond: ratePerSecond))
     }
 
-    /// Always decides in process.
-    public func decideNow(key: String, ratePerSecond: Int) -> RateDecision? {
-        acquireNow(key: key, ratePerSecond: ratePerSecond)
-    }
-
-    /// The synchronous form of `acquire`, for the Redis limiter's fallback.
-    public func acquireNow(key: String, ratePerSecond: Int) -> RateDecision {
+    /// One GCRA step for `key` under the lock.
+    func decide(key: String, ratePerSecond: Int) -> RateDecision {
         let (rate, emission, tolerance) = RateDecision.schedule(ratePerSecond: ratePerSecond)
         let now = nowMicros()
         return arrivals.withLockedValue { arrivals in

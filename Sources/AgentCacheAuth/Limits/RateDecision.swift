@@ -1,3 +1,5 @@
+import AgentCacheCore
+
 /// One rate-limiter answer, with what the `X-RateLimit-*` headers report.
 public struct RateDecision: Sendable, Equatable {
     /// Whether the request may proceed.
@@ -44,11 +46,7 @@ public struct RateDecision: Sendable, Equatable {
 /// Something that decides whether one more request of `key` fits `ratePerSecond`
 /// (burst = `ratePerSecond`): in process (`GCRALimiter`) or shared through Redis.
 public protocol RateLimiting: Sendable {
-    /// Takes one request from `key`'s allowance if it fits. Cost: O(1) in process, one
-    /// round trip through Redis.
-    func acquire(key: String, ratePerSecond: Int) async -> RateDecision
-
-    /// `acquire` without suspending, when this limiter can decide in process right now;
-    /// nil, having taken nothing, when only `acquire` can decide.
-    func decideNow(key: String, ratePerSecond: Int) -> RateDecision?
+    /// Takes one request from `key`'s allowance if it fits: at hand (`.now`) in process or
+    /// from an allowance this node holds; after one round trip through Redis otherwise.
+    func acquire(key: String, ratePerSecond: Int) -> Eventual<RateDecision>
 }

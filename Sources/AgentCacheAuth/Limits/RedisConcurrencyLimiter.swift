@@ -56,33 +56,34 @@ public final class RedisConcurrencyLimiter: ConcurrencyLimiting {
         RedisKeys.prefix + "inflight:" + account
     }
 
-    public func acquire(_ account: String, limit: Int) async -> ConcurrencySlot? {
-        let leaseID = Self.newLeaseID()
-        let admitted = await redis.attempt { client -> Bool? in
-            let reply = try await client.execute([
-                "EVAL", .string(Self.script), 1, .string(Self.key(account: account)),
-                RedisArgument(limit), RedisArgument(leaseMillis), .string(leaseID),
-            ])
-            return reply.integer.map { $0 == 1 }
+    /// One script run (after a suspension); in process while Redis fails.
+    public func acquire(_ account: String, limit: Int) -> Eventual<ConcurrencySlot?> {
+        .later { [self] in
+            let leaseID = Self.newLeaseID()
+            let admitted = await redis.attempt { client -> Bool? in
+                let reply = try await client.execute([
+                    "EVAL", .string(Self.script), 1, .string(Self.key(account: account)),
+                    RedisArgument(limit), RedisArgument(leaseMillis), .string(leaseID),
+                ])
+                return reply.integer.map { $0 == 1 }
+            }
+            guard let admitted else { return .success(fallback.take(account, limit: limit)) }
+            return .success(admitted ? ConcurrencySlot(account: account, leaseID: leaseID) : nil)
         }
-        guard let admitted else { return fallback.acquireNow(account, limit: limit) }
-        return admitted ? ConcurrencySlot(account: account, leaseID: leaseID) : nil
     }
 
-    /// Not counted: a request answered within one event-loop turn holds no slot a lease round
-    /// trip could measure (a node's immediate work is bounded by its event-loop threads).
-    public func decideNow(_ account: String, limit: Int) -> ImmediateConcurrency {
-        .notCounted
-    }
-
-    /// Nothing to give back: `decideNow` never holds a slot.
-    public func releaseNow(_ slot: ConcurrencySlot) {}
-
-    public func release(_ slot: ConcurrencySlot) async {
-        guard let leaseID = slot.leaseID else { return fallback.releaseNow(slot) }
-        // When this fails the lease simply runs out after `leaseMillis`.
-        _ = await redis.attempt { client in
-            try await client.execute(["ZREM", .string(Self.key(account: slot.account)), .string(leaseID)]).integer
+    /// One `ZREM` for a lease (after a suspension); at hand for a slot taken in process.
+    public func release(_ slot: ConcurrencySlot) -> Eventual<Void> {
+        guard let leaseID = slot.leaseID else {
+            fallback.giveBack(slot)
+            return .done
+        }
+        return .later { [self] in
+            // When this fails the lease simply runs out after `leaseMillis`.
+            _ = await redis.attempt { client in
+                try await client.execute(["ZREM", .string(Self.key(account: slot.account)), .string(leaseID)]).integer
+            }
+            return .success(())
         }
     }
 

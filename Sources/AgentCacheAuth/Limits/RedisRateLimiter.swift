@@ -1,3 +1,4 @@
+import AgentCacheCore
 import AgentCacheRedis
 import Logging
 import NIOConcurrencyHelpers
@@ -9,9 +10,8 @@ import NIOCore
 ///
 /// Fast keys reserve their allowance in small batches: one script run takes up to
 /// `batch(for:)` requests (1/20 of the rate, at least 1 and at most 100: one at a time below
-/// 40 req/s, so small limits stay exact) and this node hands them out in process, through
-/// `decideNow` too, for up to `reserveMillis`. Every request admitted was taken from the
-/// shared bucket, so over any window the nodes admit at most what it allows plus what they
+/// 40 req/s, so small limits stay exact) and this node hands them out in process (`.now`)
+/// for up to `reserveMillis`. Every request admitted was taken from the shared bucket, so over any window the nodes admit at most what it allows plus what they
 /// held reserved when the window began; requests reserved and left unused when their
 /// reservation lapses are not admitted by anyone.
 public final class RedisRateLimiter: RateLimiting {
@@ -67,8 +67,15 @@ public final class RedisRateLimiter: RateLimiting {
         self.fallback = fallback
     }
 
-    public func acquire(key: String, ratePerSecond: Int) async -> RateDecision {
-        if let reserved = decideNow(key: key, ratePerSecond: ratePerSecond) { return reserved }
+    /// From this node's reserved batch for `key` when it holds an unexpired one (`.now`: a
+    /// lock and a lookup); else one script run reserving the next batch.
+    public func acquire(key: String, ratePerSecond: Int) -> Eventual<RateDecision> {
+        if let reserved = takeReserved(key: key, ratePerSecond: ratePerSecond) { return .value(reserved) }
+        return .later { [self] in .success(await reserve(key: key, ratePerSecond: ratePerSecond)) }
+    }
+
+    /// Runs the script for the next batch of `key` and hands out its first request.
+    private func reserve(key: String, ratePerSecond: Int) async -> RateDecision {
         let (rate, emission, tolerance) = RateDecision.schedule(ratePerSecond: ratePerSecond)
         let wanted = Self.batch(for: rate)
         let decided = await redis.attempt { client -> (RateDecision, granted: Int)? in
@@ -82,7 +89,7 @@ public final class RedisRateLimiter: RateLimiting {
             let decision = RateDecision.gcra(allowed: granted > 0, limit: rate, emission: emission, tolerance: tolerance, ahead: ahead, excess: excess)
             return (decision, Int(granted))
         }
-        guard case (var decision, let granted)? = decided else { return fallback.acquireNow(key: key, ratePerSecond: rate) }
+        guard case (var decision, let granted)? = decided else { return fallback.decide(key: key, ratePerSecond: rate) }
         if granted > 1 {
             let now = NIODeadline.now().uptimeNanoseconds
             reserves.withLockedValue { reserves in
@@ -96,8 +103,8 @@ public final class RedisRateLimiter: RateLimiting {
     }
 
     /// One request from this node's reserved batch for `key`, if it holds an unexpired one;
-    /// nil otherwise (then `acquire` asks Redis). A lock and a lookup.
-    public func decideNow(key: String, ratePerSecond: Int) -> RateDecision? {
+    /// nil otherwise. A lock and a lookup.
+    private func takeReserved(key: String, ratePerSecond: Int) -> RateDecision? {
         let now = NIODeadline.now().uptimeNanoseconds
         return reserves.withLockedValue { reserves -> RateDecision? in
             guard var reserve = reserves[key], reserve.decision.limit == RateDecision.schedule(ratePerSecond: ratePerSecond).rate else { return nil }

@@ -80,26 +80,41 @@ public final class CacheEngine: Sendable {
     }
 
     /// The key material (and so the key) of `fields` in `namespace` at its current generation.
-    public func keyMaterial(for fields: ChatKeyFields, in namespace: CacheNamespace) async -> KeyMaterial {
-        KeyMaterial.chat(namespace: namespace, generation: await generations.generation(of: namespace), fields: fields)
+    /// Cost once the generation is known: the canonical encoding and one XXH3-128.
+    public func keyMaterial(for fields: ChatKeyFields, in namespace: CacheNamespace) -> Eventual<KeyMaterial> {
+        generations.generation(of: namespace).map { generation in
+            KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields)
+        }
+    }
+
+    /// The key of `fields` in `namespace` at its current generation. At hand once the
+    /// generation is known. Cost: the canonical encoding and one XXH3-128.
+    public func key(for fields: ChatKeyFields, in namespace: CacheNamespace) -> Eventual<ResolvedKey> {
+        generations.generation(of: namespace).map { generation in
+            ResolvedKey(namespace: namespace, generation: generation, key: KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key)
+        }
     }
 
     /// Looks `fields` up: edge, then each remote tier, promoting a remote hit into the edge.
-    public func lookup(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, hit: Hit?) {
-        let generation = await generations.generation(of: namespace)
-        let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
-        return (key, await lookup(key, in: namespace, generation: generation))
+    /// At hand (`.now`) for an edge hit, or a miss with no remote tiers, once the namespace's
+    /// generation is known.
+    public func lookup(_ fields: ChatKeyFields, in namespace: CacheNamespace) -> Eventual<(key: CacheKey, hit: Hit?)> {
+        key(for: fields, in: namespace).flatMap { [self] resolved in
+            lookup(resolved.key, in: namespace, generation: resolved.generation).map { hit in (resolved.key, hit) }
+        }
     }
 
-    /// Looks `key` up through the tiers. A value that fails to decode is dropped and missed.
-    public func lookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) async -> Hit? {
-        if let hit = edgeHit(key, now: clock.nowMillis(), countingLookup: true) { return hit }
-        return await remoteLookup(key, in: namespace, generation: generation)
+    /// Looks `key` up through the tiers: the edge at once (counted, recency refreshed), then
+    /// the remote tiers after a suspension, promoting a remote hit into the edge with its
+    /// remaining lifetime. A value that fails to decode is dropped and missed.
+    /// Cost: one stripe lock and a decode; one round trip per remote tier consulted on a miss.
+    public func lookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) -> Eventual<Hit?> {
+        if let hit = edgeHit(key, now: clock.nowMillis()) { return .value(hit) }
+        if remoteTiers.isEmpty { return .value(nil) }
+        return .later { [self] in .success(await remoteLookup(key, in: namespace, generation: generation)) }
     }
 
-    /// Looks `key` up in the remote tiers only (the edge already missed), promoting a hit
-    /// into the edge with its remaining lifetime. Cost: one round trip per tier consulted.
-    public func remoteLookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) async -> Hit? {
+    private func remoteLookup(_ key: CacheKey, in namespace: CacheNamespace, generation: UInt64) async -> Hit? {
         for tier in remoteTiers {
             guard let entry = await tier.get(key, namespace: namespace, generation: generation) else { continue }
             let now = clock.nowMillis()
@@ -115,34 +130,9 @@ public final class CacheEngine: Sendable {
         return nil
     }
 
-    /// The key of `fields` in `namespace` and the generation it was derived at, without
-    /// suspending; nil when the namespace's generation is not known in memory yet (then only
-    /// the async `lookup` can answer). Cost: the canonical encoding and one XXH3-128.
-    public func keyNow(_ fields: ChatKeyFields, in namespace: CacheNamespace) -> (key: CacheKey, generation: UInt64)? {
-        guard let generation = generations.knownGeneration(of: namespace) else { return nil }
-        return (KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key, generation)
-    }
-
-    /// Whether `generation` is still the one `namespace` is at, without suspending.
-    public func isCurrent(_ generation: UInt64, of namespace: CacheNamespace) -> Bool {
-        generations.knownGeneration(of: namespace) == generation
-    }
-
-    /// The edge tier's live, decodable entry for `key`, found without suspending and without
-    /// counting a lookup or refreshing recency (pair with `countEdgeHit` once it is served).
-    /// Cost: an edge hit's (one stripe lock, a decode), without the counters.
-    public func peekEdgeHit(_ key: CacheKey) -> Hit? {
-        edgeHit(key, now: clock.nowMillis(), countingLookup: false)
-    }
-
-    /// Counts a hit found by `peekEdgeHit` and served: one hit, recency refreshed. One stripe lock.
-    public func countEdgeHit(_ key: CacheKey) {
-        edge.countHit(key)
-    }
-
     /// The edge entry for `key` decoded, or nil; a value that fails to decode is dropped.
-    private func edgeHit(_ key: CacheKey, now: Int64, countingLookup: Bool) -> Hit? {
-        guard let entry = countingLookup ? edge.get(key, now: now) : edge.peek(key, now: now) else { return nil }
+    private func edgeHit(_ key: CacheKey, now: Int64) -> Hit? {
+        guard let entry = edge.get(key, now: now) else { return nil }
         if let value = try? entry.value.decoded(maxRawLength: configuration.maxValueBytes) {
             return Hit(value: value, entry: entry, tier: .edge)
         }
@@ -151,8 +141,8 @@ public final class CacheEngine: Sendable {
     }
 
     /// Whether `fields` is cached and for how long; counts as no lookup and refreshes nothing.
-    public func check(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, entry: CacheEntry?) {
-        let generation = await generations.generation(of: namespace)
+    public func check(_ fields: ChatKeyFields, in namespace: CacheNamespace) async throws(CacheError) -> (key: CacheKey, entry: CacheEntry?) {
+        let generation = try await generations.generation(of: namespace).get()
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         let now = clock.nowMillis()
         if let entry = edge.peek(key, now: now) {
@@ -175,8 +165,8 @@ public final class CacheEngine: Sendable {
         in namespace: CacheNamespace,
         ttlSeconds: Double?,
         maxTTLSeconds: Double? = nil
-    ) async -> Stored {
-        let generation = await generations.generation(of: namespace)
+    ) async throws(CacheError) -> Stored {
+        let generation = try await generations.generation(of: namespace).get()
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         return await store(value, key: key, in: namespace, generation: generation, ttlSeconds: ttlSeconds, maxTTLSeconds: maxTTLSeconds)
     }
@@ -206,8 +196,8 @@ public final class CacheEngine: Sendable {
     }
 
     /// Deletes the one entry `fields` names, everywhere. True when the edge held it.
-    public func delete(_ fields: ChatKeyFields, in namespace: CacheNamespace) async -> (key: CacheKey, removed: Bool) {
-        let generation = await generations.generation(of: namespace)
+    public func delete(_ fields: ChatKeyFields, in namespace: CacheNamespace) async throws(CacheError) -> (key: CacheKey, removed: Bool) {
+        let generation = try await generations.generation(of: namespace).get()
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         let removed = edge.remove(key)
         for tier in remoteTiers {
@@ -222,7 +212,7 @@ public final class CacheEngine: Sendable {
     }
 
     /// The generation `namespace` is at now.
-    public func generation(of namespace: CacheNamespace) async -> UInt64 {
-        await generations.generation(of: namespace)
+    public func generation(of namespace: CacheNamespace) -> Eventual<UInt64> {
+        generations.generation(of: namespace)
     }
 }

@@ -9,21 +9,7 @@ import NIOConcurrencyHelpers
 /// that the generation is still current. Bounded: a stripe that fills starts over.
 public final class LookupMemo: Sendable {
     /// What a request's bytes resolved to.
-    public struct Entry: Sendable {
-        /// The tenant namespace the request acted in.
-        public let namespace: CacheNamespace
-        /// The namespace generation the key was derived at.
-        public let generation: UInt64
-        /// The cache key.
-        public let key: CacheKey
-
-        /// An entry for `key` in `namespace` at `generation`.
-        public init(namespace: CacheNamespace, generation: UInt64, key: CacheKey) {
-            self.namespace = namespace
-            self.generation = generation
-            self.key = key
-        }
-    }
+    public typealias Entry = ResolvedKey
 
     private let stripes: [NIOLockedValueBox<[CacheKey: Entry]>]
     private let entriesPerStripe: Int

@@ -28,6 +28,11 @@ public enum AgentCacheServer {
         public let clock: any CacheClock
         /// The origin tier behind `/api/cdn/stream`; nil when unconfigured.
         public let origin: OriginTier?
+        /// Every route as `"<METHOD> <path>"` with the access it declares (`public`, `admin`,
+        /// `scope <name>`), and as the router holds it, so tests can walk both.
+        public internal(set) var routes: [(route: String, access: String)]
+        /// The router's own list of routes, `"<METHOD> <path>"`.
+        public internal(set) var routerRoutes: [String] = []
     }
 
     /// The Redis side of a server: the shared tier, shared generations and the subscriber
@@ -44,7 +49,8 @@ public enum AgentCacheServer {
     }
 
     /// Builds the application for `configuration`. `clock` is injectable so tests can move time.
-    /// Throws a one-line `CacheError` when the key file under `--data-dir` cannot be opened.
+    /// Throws a one-line `CacheError` when the key file under `--data-dir` cannot be opened or
+    /// another process holds the directory.
     public static func buildApplication(
         configuration: ServerConfiguration,
         clock: any CacheClock = SystemClock(),
@@ -72,35 +78,39 @@ public enum AgentCacheServer {
         let origin = makeOrigin(configuration.origin, engine: engine, metrics: metrics, clock: clock, logger: logger)
         // Shared through Redis when configured, so every node answers /api/stats alike.
         let stats = TenantStats(shared: redis.map { RedisStatsStore(client: $0.client, logger: logger) })
-        let parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: stats, clock: clock, origin: origin)
-        let router = buildRouter(configuration: configuration, parts: parts)
-        let fastPath = HitFastPath(
-            engine: engine,
-            metrics: metrics,
-            stats: stats,
-            authority: auth,
-            trustForwardedFor: configuration.trustForwardedFor,
-            maxBodyBytes: configuration.maxBodyBytes
-        )
+        var parts = Parts(engine: engine, metrics: metrics, redis: redis, auth: auth, stats: stats, clock: clock, origin: origin, routes: [])
+        let (router, routes) = buildRouter(configuration: configuration, parts: parts)
+        parts.routes = routes.entries.map { ("\($0.method.rawValue) \($0.path)", $0.access.description) }
+        parts.routerRoutes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         let serverName = "agentcache"
-        let useFastPath = configuration.hitFastPath
-        var makeHandler: (@Sendable () -> HitFastPathHandler)?
-        if useFastPath {
-            makeHandler = { @Sendable in HitFastPathHandler(path: fastPath, serverName: serverName) }
-        }
-        let perConnection = makeHandler
+        let fastPath = FastPathHandler.Configuration(
+            serveRoutes: configuration.hitFastPath,
+            routes: routes,
+            metrics: metrics,
+            maxBodyBytes: configuration.maxBodyBytes,
+            trustForwardedFor: configuration.trustForwardedFor,
+            serverName: serverName
+        )
+        let connection = configuration.connection
+        let cors = configuration.cors
         let server = HTTPServerBuilder { (responder: @escaping HTTPChannelHandler.Responder) throws -> any ServerChildChannel in
-            AgentCacheHTTP1Channel(responder: responder, fastPath: perConnection)
+            AgentCacheHTTP1Channel(responder: responder, fastPath: fastPath, connection: connection, cors: cors)
         }
         var application = Application(
             router: router,
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: serverName
+                serverName: serverName,
+                availableConnectionsDelegate: ConnectionLimit(maximum: configuration.connection.maxConnections, metrics: metrics)
             ),
             logger: logger
         )
+        if let keyFile = auth?.store as? FileKeyStore {
+            // Added first, so it stops last: the data directory stays locked until the final
+            // usage flush has written keys.json.
+            application.addServices(keyFile)
+        }
         application.addServices(
             EdgeSweeper(
                 edge: edge,
@@ -111,7 +121,7 @@ public enum AgentCacheServer {
             )
         )
         if let redis {
-            application.addServices(redis.client, redis.subscriber)
+            application.addServices(redis.client, redis.subscriber, redis.generations)
         }
         if let origin {
             application.addServices(origin.fetcher)
@@ -143,13 +153,13 @@ public enum AgentCacheServer {
         fetcher.timeout = .milliseconds(settings.timeoutMilliseconds)
         if let accessKey = settings.accessKey, let secretKey = settings.secretKey, let endpoint = tier.endpoint {
             fetcher.signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: settings.region)
-            fetcher.signedAuthority = endpoint.authority
+            fetcher.signedEndpoint = endpoint
         }
         return OriginTier(
             configuration: tier,
             engine: engine,
             fetcher: OriginFetcher(configuration: fetcher, clock: clock, logger: logger),
-            guardrail: SSRFGuard(explicitHosts: settings.allowHosts, endpointHost: tier.endpoint?.host),
+            guardrail: SSRFGuard(allowedHosts: settings.allowedHosts, endpoint: tier.endpoint),
             fetchObserver: { metrics.recordOriginFetch($0) }
         )
     }
@@ -187,7 +197,7 @@ public enum AgentCacheServer {
         )
     }
 
-    /// The Redis tier, its generations, and a subscriber that raises a namespace's generation
+    /// The Redis tier, its generations, and a subscriber that takes a namespace's new epoch
     /// and drops its edge entries when any node invalidates it.
     static func makeRedis(
         _ configuration: RedisClientConfiguration,
@@ -209,8 +219,11 @@ public enum AgentCacheServer {
             configuration: .init(url: configuration.url, connectTimeout: configuration.connectTimeout),
             logger: logger,
             onMessage: { qualified, generation in
-                generations.apply(qualifiedNamespace: qualified, generation: generation)
-                if let namespace = CacheNamespace(qualified: qualified) {
+                // Only when this node held another generation can its edge hold entries to drop
+                // (the scan is O(entries); a namespace created elsewhere costs none).
+                if generations.apply(qualifiedNamespace: qualified, generation: generation),
+                    let namespace = CacheNamespace(qualified: qualified)
+                {
                     edge.removeAll(in: namespace)
                 }
             },
@@ -222,35 +235,28 @@ public enum AgentCacheServer {
         return RedisParts(client: client, tier: tier, generations: generations, subscriber: subscriber)
     }
 
-    static func buildRouter(configuration: ServerConfiguration, parts: Parts) -> Router<AgentCacheRequestContext> {
+    /// The router with every route registered through one `RouteTable` (so each declares
+    /// its access), and the table the event-loop dispatcher serves buffered routes from.
+    static func buildRouter(configuration: ServerConfiguration, parts: Parts) -> (Router<AgentCacheRequestContext>, RouteTable) {
         let router = Router(context: AgentCacheRequestContext.self)
-        // Outermost first: metrics see the final status, errors are rendered before them.
+        // Outermost first: metrics see the final status, errors are rendered before them, and
+        // no route runs for a path that is not canonical.
         router.add(middleware: RequestMetricsMiddleware(metrics: parts.metrics))
         router.add(middleware: ErrorMiddleware())
-        router.add(
-            middleware: TenantResolver(
-                authority: parts.auth,
-                stats: parts.stats,
-                clock: parts.clock,
-                trustForwardedFor: configuration.trustForwardedFor
-            )
+        router.add(middleware: PathRuleMiddleware())
+        let gate = Access(authority: parts.auth, adminToken: configuration.adminToken, stats: parts.stats, clock: parts.clock)
+        let routes = RouteTable.Builder(
+            router: router,
+            gate: gate,
+            maxBodyBytes: configuration.maxBodyBytes,
+            trustForwardedFor: configuration.trustForwardedFor
         )
-        CacheRoutes(
-            engine: parts.engine,
-            metrics: parts.metrics,
-            maxBodyBytes: configuration.maxBodyBytes,
-            authority: parts.auth,
-            stats: parts.stats
-        ).register(on: router)
-        OperationsRoutes(parts: parts, startedAt: .now()).register(on: router)
-        ProvisionRoutes(
-            authority: parts.auth,
-            adminToken: configuration.adminToken,
-            maxBodyBytes: configuration.maxBodyBytes,
-            clock: parts.clock
-        ).register(on: router)
-        OriginRoutes(origin: parts.origin, metrics: parts.metrics, authority: parts.auth, stats: parts.stats).register(on: router)
-        StatsRoutes(stats: parts.stats, authority: parts.auth, clock: parts.clock).register(on: router)
-        return router
+        CacheRoutes(engine: parts.engine, metrics: parts.metrics, stats: parts.stats, gate: gate).register(on: routes)
+        OperationsRoutes(parts: parts, startedAt: .now()).register(on: routes)
+        ProvisionRoutes(authority: parts.auth, maxBodyBytes: configuration.maxBodyBytes, clock: parts.clock).register(on: routes)
+        OriginRoutes(origin: parts.origin, metrics: parts.metrics, gate: gate, stats: parts.stats).register(on: routes)
+        StatsRoutes(stats: parts.stats, authority: parts.auth, clock: parts.clock).register(on: routes)
+        if configuration.cors.isEnabled { routes.addPreflights() }
+        return (router, routes.build())
     }
 }

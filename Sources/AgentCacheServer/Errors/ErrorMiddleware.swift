@@ -17,7 +17,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             } else if cacheError.code == .serviceUnavailable {
                 context.logger.warning("request refused: dependency unavailable", metadata: ["error": "\(cacheError.message)"])
             }
-            return Self.response(for: cacheError, allocator: ByteBufferAllocator())
+            return Answer.error(cacheError).response
         }
     }
 
@@ -36,21 +36,4 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return CacheError(.internalError, "internal error")
     }
 
-    /// The JSON error response of `error`.
-    static func response(for error: CacheError, allocator: ByteBufferAllocator) -> Response {
-        let (body, headers) = parts(for: error, allocator: allocator)
-        return .json(body, status: error.httpStatus, headers: headers)
-    }
-
-    /// The body and extra headers of `error`'s response, for writers other than Hummingbird's.
-    static func parts(for error: CacheError, allocator: ByteBufferAllocator) -> (body: ByteBuffer, headers: HTTPFields) {
-        var writer = JSONObjectWriter(allocator: allocator, capacity: 96 + error.message.utf8.count)
-        writer.field("error", string: error.message)
-        writer.field("code", ascii: error.code.rawValue)
-        var headers = HTTPFields()
-        for (name, value) in error.responseHeaders.sorted(by: { $0.key < $1.key }) {
-            if let field = HTTPField.Name(name) { headers[field] = value }
-        }
-        return (writer.finish(), headers)
-    }
 }

@@ -45,6 +45,8 @@ public final class ServerMetrics: Sendable {
 
     private let rateLimited: CoreMetrics.Counter
     private let fastPathAnswers: CoreMetrics.Counter
+    private let connectionsOpen: CoreMetrics.Gauge
+    private let connectionLimitReached: CoreMetrics.Counter
     private let requestMetrics = NIOLockedValueBox<[RequestMetricsKey: RequestMetrics]>([:])
 
     /// Makes the metrics on a fresh registry.
@@ -93,7 +95,9 @@ public final class ServerMetrics: Sendable {
         redisCircuit = circuit
         redisLatency = CoreMetrics.Timer(label: "agentcache_redis_command_duration_seconds", factory: factory)
         rateLimited = CoreMetrics.Counter(label: "agentcache_rate_limited_total", factory: factory)
-        fastPathAnswers = CoreMetrics.Counter(label: "agentcache_hit_fast_path_answers_total", factory: factory)
+        fastPathAnswers = CoreMetrics.Counter(label: "agentcache_fast_path_answers_total", factory: factory)
+        connectionsOpen = CoreMetrics.Gauge(label: "agentcache_connections_open", factory: factory)
+        connectionLimitReached = CoreMetrics.Counter(label: "agentcache_connection_limit_reached_total", factory: factory)
         var fetches: [OriginStatistics.FetchResult: MirroredCounter] = [:]
         for result in OriginStatistics.FetchResult.allCases {
             fetches[result] = MirroredCounter(
@@ -173,8 +177,15 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// Counts a request answered on the event loop by `HitFastPath` (hit or admission error).
+    /// Counts a request answered by `FastPathHandler` (a buffered route served outside the router).
     func recordFastPathAnswer() { fastPathAnswers.increment() }
+
+    /// Records the connections open now, and one more time the `--max-connections` limit was
+    /// reached (accepting paused) when `limitReached`.
+    func recordConnections(open: Int, limitReached: Bool) {
+        connectionsOpen.record(open)
+        if limitReached { connectionLimitReached.increment() }
+    }
 
     /// Counts one finished request and its duration under its route template and status.
     func recordRequest(route: String, method: String, status: Int, nanoseconds: Int64) {

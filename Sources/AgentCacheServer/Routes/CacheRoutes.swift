@@ -1,131 +1,180 @@
 import AgentCacheAuth
 import AgentCacheCore
 import HTTPTypes
-import Hummingbird
 import NIOCore
 
-/// `POST /api/cache/get|set|check|invalidate|explain` with the shapes of SPEC §1, §2 and §4.
+/// `POST /api/cache/get|set|check|invalidate|explain` with the shapes of SPEC §1, §2 and §4,
+/// as buffered routes: the same code answers on the event loop and from the router.
 /// Handlers only read the body, call the engine and write JSON; rules live in the core.
 struct CacheRoutes {
     let engine: CacheEngine
     let metrics: ServerMetrics
-    let maxBodyBytes: Int
-    /// Checks the key's namespace limit; nil in open mode.
-    let authority: KeyAuthority?
     /// Per-tenant hits and misses for `/api/stats`.
     let stats: TenantStats
+    /// Namespaces and their limits.
+    let gate: Access
+    /// Request bytes already resolved to keys, shared by every connection.
+    let memo = LookupMemo()
 
-    func register(on router: Router<AgentCacheRequestContext>) {
-        let group = router.group("api/cache")
-        group.post("get", use: get)
-        group.post("set", use: set)
-        group.post("check", use: check)
-        group.post("invalidate", use: invalidate)
-        group.post("explain", use: explain)
+    func register(on routes: RouteTable.Builder) {
+        routes.add(.post, "/api/cache/get", .scope(.cacheRead), buffered: get)
+        routes.add(.post, "/api/cache/check", .scope(.cacheRead), buffered: check)
+        routes.add(.post, "/api/cache/explain", .scope(.cacheRead), buffered: explain)
+        routes.add(.post, "/api/cache/set", .scope(.cacheWrite), buffered: set)
+        routes.add(.post, "/api/cache/invalidate", .scope(.cacheInvalidate), buffered: invalidate)
     }
 
-    @Sendable func get(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let started = NIODeadline.now().uptimeNanoseconds
-        let body = try await readBody(request)
-        let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
-        let namespace = try await namespace(lookup.namespace ?? header(request), context)
-        let (key, hit) = await engine.lookup(lookup.fields, in: namespace)
-
-        stats.record(tenant: context.tenant, atMillis: engine.clock.nowMillis(), hit: hit != nil, request: false)
-        metrics.recordLookup(hitTier: hit?.tier, remoteTiers: engine.remoteTiers)
-        guard let hit else {
-            return .json(LookupResponse.missBody(key: key, allocator: ByteBufferAllocator()), headers: [.xCache: "MISS"])
-        }
-        let answer = LookupResponse.hitBody(hit, key: key, nowMillis: engine.clock.nowMillis(), startedNanos: started, allocator: ByteBufferAllocator())
-        return .json(answer, headers: [.xCache: LookupResponse.xCache(hit.tier)])
-    }
-
-    @Sendable func set(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let body = try await readBody(request)
-        let store = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.store(bytes) }
-        let namespace = try await namespace(store.namespace ?? header(request), context)
-        let stored = await engine.store(
-            store.response, for: store.fields, in: namespace, ttlSeconds: store.ttlSeconds,
-            maxTTLSeconds: context.admission?.limits.maxTTLSeconds
-        )
-        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
-        writer.field("success", true)
-        writer.field("key", ascii: stored.key.hex)
-        writer.field("cached_at", ascii: Timestamp.iso8601(millis: stored.entry.createdAtMillis))
-        writer.field("ttl", number: stored.ttlSeconds)
-        return .json(writer.finish())
-    }
-
-    @Sendable func check(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let body = try await readBody(request)
-        let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
-        let namespace = try await namespace(lookup.namespace ?? header(request), context)
-        let (_, entry) = await engine.check(lookup.fields, in: namespace)
-        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 64)
-        writer.field("cached", entry != nil)
-        writer.field("ttl_remaining", entry?.ttlRemainingSeconds(at: engine.clock.nowMillis()) ?? 0)
-        return .json(writer.finish())
-    }
-
-    @Sendable func invalidate(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let body = try await readBody(request)
-        let command = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.invalidate(bytes) }
-        let clientNamespace = command.namespace ?? header(request)
-        let namespace = try await namespace(clientNamespace, context)
-        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
-        writer.field("success", true)
-        writer.field("namespace", ascii: namespace.name)
-        if let fields = command.fields {
-            let (key, removed) = await engine.delete(fields, in: namespace)
-            writer.field("generation", await engine.generation(of: namespace))
-            writer.field("key", ascii: key.hex)
-            writer.field("deleted", removed)
-        } else {
-            guard clientNamespace != nil else {
-                throw CacheError.invalidRequest(
-                    "name the namespace to invalidate in the body (\"namespace\") or the X-Cache-Namespace header, or send the get fields to delete one entry"
+    /// A lookup. At hand for an edge hit, or a miss without remote tiers, once the key's
+    /// record, allowance, namespace and generation are in memory. Cost of a repeated hit: one
+    /// XXH3-128 of the body (the parse and key derivation are remembered in `memo`), a few
+    /// striped locks, one response buffer.
+    @Sendable func get(_ call: BufferedRoute.Call) -> Eventual<Answer> {
+        resolve(call).flatMap { [self] resolved in
+            engine.lookup(resolved.key, in: resolved.namespace, generation: resolved.generation).map { [self] hit in
+                stats.record(tenant: resolved.namespace.tenant, atMillis: engine.clock.nowMillis(), hit: hit != nil, request: false)
+                metrics.recordLookup(hitTier: hit?.tier, remoteTiers: engine.remoteTiers)
+                guard let hit else {
+                    return .json(LookupResponse.missBody(key: resolved.key, allocator: ByteBufferAllocator()), headers: [("X-Cache", "MISS")])
+                }
+                let body = LookupResponse.hitBody(
+                    hit, key: resolved.key, nowMillis: engine.clock.nowMillis(), startedNanos: call.startedNanos, allocator: ByteBufferAllocator()
                 )
-            }
-            writer.field("generation", await engine.invalidate(namespace))
-        }
-        return .json(writer.finish())
-    }
-
-    @Sendable func explain(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let body = try await readBody(request)
-        let lookup = try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
-        let namespace = try await namespace(lookup.namespace ?? header(request), context)
-        let material = await engine.keyMaterial(for: lookup.fields, in: namespace)
-        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: material.bytes.count * 3 + 512)
-        writer.field("key", ascii: material.key.hex)
-        writer.field("algorithm", ascii: "XXH3-128")
-        writer.field("namespace", ascii: namespace.name)
-        writer.field("qualified_namespace", ascii: namespace.qualified)
-        writer.array("fields", material.spans) { field, span in
-            let value = material.value(of: span)
-            field.field("field", ascii: span.field.name)
-            field.field("length", value.count)
-            if span.field == .generation {
-                field.field("canonical", value.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-            } else {
-                field.field("canonical", string: String(decoding: value, as: UTF8.self))
+                return .json(body, headers: [("X-Cache", LookupResponse.xCache(hit.tier))])
             }
         }
-        writer.field("encoding_hex", ascii: Hex.encode(material.bytes))
-        writer.field("encoding_length", material.bytes.count)
-        return .json(writer.finish())
     }
 
-    private func readBody(_ request: Request) async throws -> ByteBuffer {
-        try await request.collectBody(upTo: maxBodyBytes)
+    @Sendable func set(_ call: BufferedRoute.Call) -> Eventual<Answer> {
+        Self.parse(call.body, CacheRequestParser.store).flatMap { [self] store in
+            set(store, call)
+        }
     }
 
-    /// The tenant namespace for `clientNamespace`, after the key's namespace limit allows it.
-    private func namespace(_ clientNamespace: String?, _ context: AgentCacheRequestContext) async throws -> CacheNamespace {
-        try await TenantNamespace.resolve(clientNamespace, context: context, authority: authority)
+    private func set(_ store: StoreRequest, _ call: BufferedRoute.Call) -> Eventual<Answer> {
+        gate.namespace(store.namespace ?? call.head.namespace, for: call.caller).flatMap { [engine] namespace in
+            .async { () throws(CacheError) in
+                let stored = try await engine.store(
+                    store.response, for: store.fields, in: namespace, ttlSeconds: store.ttlSeconds,
+                    maxTTLSeconds: call.caller.admission?.limits.maxTTLSeconds
+                )
+                var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
+                writer.field("success", true)
+                writer.field("key", ascii: stored.key.hex)
+                writer.field("cached_at", ascii: Timestamp.iso8601(millis: stored.entry.createdAtMillis))
+                writer.field("ttl", number: stored.ttlSeconds)
+                return .json(writer.finish())
+            }
+        }
     }
 
-    private func header(_ request: Request) -> String? {
-        request.headers[.xCacheNamespace]
+    @Sendable func check(_ call: BufferedRoute.Call) -> Eventual<Answer> {
+        lookupRequest(call).flatMap { [engine] lookup, namespace in
+            .async { () throws(CacheError) in
+                let (_, entry) = try await engine.check(lookup.fields, in: namespace)
+                var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 64)
+                writer.field("cached", entry != nil)
+                writer.field("ttl_remaining", entry?.ttlRemainingSeconds(at: engine.clock.nowMillis()) ?? 0)
+                return .json(writer.finish())
+            }
+        }
+    }
+
+    @Sendable func invalidate(_ call: BufferedRoute.Call) -> Eventual<Answer> {
+        Self.parse(call.body, CacheRequestParser.invalidate).flatMap { [self] command in
+            invalidate(command, call)
+        }
+    }
+
+    private func invalidate(_ command: InvalidateRequest, _ call: BufferedRoute.Call) -> Eventual<Answer> {
+        let clientNamespace = command.namespace ?? call.head.namespace
+        if command.fields == nil && clientNamespace == nil {
+            return .failure(.invalidRequest(
+                "name the namespace to invalidate in the body (\"namespace\") or the X-Cache-Namespace header, or send the get fields to delete one entry"
+            ))
+        }
+        return gate.namespace(clientNamespace, for: call.caller).flatMap { [engine] namespace in
+            .async { () throws(CacheError) in
+                var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
+                writer.field("success", true)
+                writer.field("namespace", ascii: namespace.name)
+                if let fields = command.fields {
+                    let (key, removed) = try await engine.delete(fields, in: namespace)
+                    writer.field("generation", try await engine.generation(of: namespace).get())
+                    writer.field("key", ascii: key.hex)
+                    writer.field("deleted", removed)
+                } else {
+                    writer.field("generation", await engine.invalidate(namespace))
+                }
+                return .json(writer.finish())
+            }
+        }
+    }
+
+    @Sendable func explain(_ call: BufferedRoute.Call) -> Eventual<Answer> {
+        lookupRequest(call).flatMap { [engine] lookup, namespace in
+            engine.keyMaterial(for: lookup.fields, in: namespace).map { material in
+                var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: material.bytes.count * 3 + 512)
+                writer.field("key", ascii: material.key.hex)
+                writer.field("algorithm", ascii: "XXH3-128")
+                writer.field("namespace", ascii: namespace.name)
+                writer.field("qualified_namespace", ascii: namespace.qualified)
+                writer.array("fields", material.spans) { field, span in
+                    let value = material.value(of: span)
+                    field.field("field", ascii: span.field.name)
+                    field.field("length", value.count)
+                    if span.field == .generation {
+                        field.field("canonical", value.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+                    } else {
+                        field.field("canonical", string: String(decoding: value, as: UTF8.self))
+                    }
+                }
+                writer.field("encoding_hex", ascii: Hex.encode(material.bytes))
+                writer.field("encoding_length", material.bytes.count)
+                return .json(writer.finish())
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The lookup fields of the body and the tenant namespace they act in (body `namespace`,
+    /// else `X-Cache-Namespace`), admitted.
+    private func lookupRequest(_ call: BufferedRoute.Call) -> Eventual<(LookupRequest, CacheNamespace)> {
+        Self.parse(call.body, CacheRequestParser.lookup).flatMap { [gate] lookup in
+            gate.namespace(lookup.namespace ?? call.head.namespace, for: call.caller).map { (lookup, $0) }
+        }
+    }
+
+    /// `body` read by one of `CacheRequestParser`'s functions; at hand either way.
+    private static func parse<Request: Sendable>(
+        _ body: ByteBuffer,
+        _ parser: (UnsafeRawBufferPointer) throws(CacheError) -> Request
+    ) -> Eventual<Request> {
+        do {
+            return .value(try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try parser(bytes) })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The namespace, generation and key a get's body looks up: from the memo when these exact
+    /// bytes were resolved before for this tenant at the current generation, else parsed,
+    /// derived and remembered. The namespace is admitted either way.
+    private func resolve(_ call: BufferedRoute.Call) -> Eventual<ResolvedKey> {
+        guard let tenant = call.caller.tenant else { return .failure(CacheError(.internalError, "get without a tenant")) }
+        let fingerprint = call.body.withUnsafeReadableBytes { bytes in
+            LookupMemo.fingerprint(tenant: tenant, headerNamespace: call.head.namespace, body: bytes)
+        }
+        if let known = memo.entry(for: fingerprint), known.namespace.tenant == tenant,
+            case .now(.success(known.generation)) = engine.generation(of: known.namespace)
+        {
+            return gate.admit(namespace: known.namespace, for: call.caller).map { known }
+        }
+        return lookupRequest(call).flatMap { [engine, memo] lookup, namespace in
+            engine.key(for: lookup.fields, in: namespace).map { resolved in
+                memo.remember(resolved, for: fingerprint)
+                return resolved
+            }
+        }
     }
 }

@@ -13,13 +13,13 @@ struct OperationsRoutes {
     private var engine: CacheEngine { parts.engine }
     private var metrics: ServerMetrics { parts.metrics }
 
-    func register(on router: Router<AgentCacheRequestContext>) {
-        router.get("health", use: health)
-        router.get("monitoring/health", use: health)
-        router.get("metrics", use: prometheus)
+    func register(on routes: RouteTable.Builder) {
+        routes.add(.get, "/health", .public, health)
+        routes.add(.get, "/monitoring/health", .public, health)
+        routes.add(.get, "/metrics", .public, prometheus)
     }
 
-    @Sendable func health(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+    @Sendable func health(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
         let edge = engine.edge.statistics()
         let redis = parts.redis?.tier.health
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 512)
@@ -55,7 +55,7 @@ struct OperationsRoutes {
         return .json(writer.finish(), headers: [.cacheControl: "no-store"])
     }
 
-    @Sendable func prometheus(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+    @Sendable func prometheus(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
         metrics.update(edge: engine.edge.statistics())
         if let redis = parts.redis {
             metrics.update(redis: redis.tier, promotions: engine.promotions)

@@ -12,35 +12,33 @@ struct OriginRoutes {
     /// Nil when the origin tier is off.
     let origin: OriginTier?
     let metrics: ServerMetrics
-    let authority: KeyAuthority?
+    let gate: Access
     let stats: TenantStats
 
-    func register(on router: Router<AgentCacheRequestContext>) {
-        let group = router.group("api/cdn")
-        group.get("stream", use: stream)
-        group.head("stream", use: stream)
+    func register(on routes: RouteTable.Builder) {
+        routes.add(.get, "/api/cdn/stream", .scope(.cacheRead), stream)
     }
 
-    @Sendable func stream(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
+    @Sendable func stream(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
         guard let origin else {
             throw CacheError.invalidRequest("the origin tier is off: start the server with --origin-endpoint or --origin-allow-host")
         }
         let parameters = request.uri.queryParameters
         let url = try origin.target(url: parameters["url"].map(String.init), path: parameters["path"].map(String.init))
-        let namespace = try await TenantNamespace.resolve(request.headers[.xCacheNamespace], context: context, authority: authority)
+        let namespace = try await gate.namespace(caller.head.namespace, for: caller).get()
         let isHead = request.method == .head
         let answer = try await origin.get(
             url,
             in: namespace,
-            maxTTLSeconds: context.admission?.limits.maxTTLSeconds,
+            maxTTLSeconds: caller.admission?.limits.maxTTLSeconds,
             range: isHead ? nil : request.headers[.range]
         )
         switch answer {
         case .object(let record, let source, let age):
-            recordLookup(source, tenant: context.tenant, engine: origin.engine)
+            recordLookup(source, tenant: namespace.tenant, engine: origin.engine)
             return try objectResponse(record, source: source, age: age, request: request, isHead: isHead)
         case .passThrough(let head, let body, let contentRange):
-            recordLookup(.origin, tenant: context.tenant, engine: origin.engine)
+            recordLookup(.origin, tenant: namespace.tenant, engine: origin.engine)
             var headers = Self.headers(head)
             headers[.xCache] = "MISS"
             if let length = head.contentLength { headers[.contentLength] = String(length) }

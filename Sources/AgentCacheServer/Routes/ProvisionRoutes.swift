@@ -5,40 +5,38 @@ import Hummingbird
 import NIOCore
 
 /// The admin routes of SPEC §5: provision (JettyThunder and generic), info, revoke, rotate.
-/// All need `Authorization: Bearer <admin token>`; with no admin token configured they are
-/// refused (403), never open. Answers follow seed 000; the key is shown once and neither it
+/// All are registered `.admin` (`Authorization: Bearer <admin token>`); with no admin token
+/// configured `Access` refuses them (403), never open. Answers follow seed 000; the key is shown once and neither it
 /// nor its digest is ever returned again.
 struct ProvisionRoutes {
     /// nil in open mode: every admin route answers 403.
     let authority: KeyAuthority?
-    let adminToken: String?
     let maxBodyBytes: Int
     let clock: any CacheClock
 
-    func register(on router: Router<AgentCacheRequestContext>) {
-        let group = router.group("api/provision")
-        group.post("jettythunder", use: provisionJettyThunder)
-        group.post(use: provision)
-        group.get(":api_key", use: info)
-        group.post(":api_key/revoke", use: revoke)
-        group.post(":api_key/rotate", use: rotate)
+    func register(on routes: RouteTable.Builder) {
+        routes.add(.post, "/api/provision/jettythunder", .admin, provisionJettyThunder)
+        routes.add(.post, "/api/provision", .admin, provision)
+        routes.add(.get, "/api/provision/:api_key", .adminOrHolder, info)
+        routes.add(.post, "/api/provision/:api_key/revoke", .admin, revoke)
+        routes.add(.post, "/api/provision/:api_key/rotate", .admin, rotate)
     }
 
-    @Sendable func provisionJettyThunder(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let authority = try admin(request)
+    @Sendable func provisionJettyThunder(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        let authority = try enabled()
         let body = try await request.collectBody(upTo: maxBodyBytes)
         return try await created(authority.provision(try ProvisionRequest.jettyThunder(Array(buffer: body))), plans: authority.plans, message: nil)
     }
 
-    @Sendable func provision(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let authority = try admin(request)
+    @Sendable func provision(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        let authority = try enabled()
         let body = try await request.collectBody(upTo: maxBodyBytes)
         let parsed = try ProvisionRequest.generic(Array(buffer: body))
         return created(try await authority.provision(parsed), plans: authority.plans, message: parsed.message)
     }
 
-    @Sendable func info(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let authority = try admin(request)
+    @Sendable func info(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        let authority = try enabled()
         let info = try await authority.info(try context.parameters.require("api_key"))
         let record = info.record
         let limits = authority.plans[record.tier]
@@ -66,14 +64,15 @@ struct ProvisionRoutes {
             usage.field("requests", info.requests)
             usage.field("quota", limits.monthlyRequests)
             usage.field("remaining", max(0, limits.monthlyRequests - info.requests))
-            usage.field("namespaces_used", info.namespaces.count)
+            usage.field("namespaces_used", info.namespacesUsed)
             usage.field("namespaces", strings: info.namespaces)
+            usage.field("namespaces_truncated", info.namespacesTruncated)
         }
         return .json(writer.finish())
     }
 
-    @Sendable func revoke(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let authority = try admin(request)
+    @Sendable func revoke(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        let authority = try enabled()
         let record = try await authority.revoke(try context.parameters.require("api_key"))
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 256)
         writer.field("success", true)
@@ -83,8 +82,8 @@ struct ProvisionRoutes {
         return .json(writer.finish())
     }
 
-    @Sendable func rotate(_ request: Request, context: AgentCacheRequestContext) async throws -> Response {
-        let authority = try admin(request)
+    @Sendable func rotate(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        let authority = try enabled()
         let rotated = try await authority.rotate(try context.parameters.require("api_key"))
         let until = Timestamp.iso8601(millis: rotated.old.retiresAtMillis ?? clock.nowMillis())
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 512)
@@ -95,19 +94,9 @@ struct ProvisionRoutes {
 
     // MARK: - Helpers
 
-    /// The authority when the request carries the admin token; else 403 (admin routes
-    /// disabled), 401 `API_KEY_REQUIRED` (no token) or 401 `INVALID_API_KEY` (wrong token).
-    private func admin(_ request: Request) throws -> KeyAuthority {
-        guard let adminToken, let authority else {
-            throw CacheError(.insufficientPermissions, "admin routes are disabled: set --admin-token (or AGENTCACHE_ADMIN_TOKEN) to enable API keys")
-        }
-        guard let authorization = request.headers[.authorization] else {
-            throw CacheError(.apiKeyRequired, "admin token required: send Authorization: Bearer <admin token>")
-        }
-        let parts = authorization.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", AdminToken.matches(String(parts[1]).trimmingSpaces, expected: adminToken) else {
-            throw CacheError(.invalidAPIKey, "admin token is not valid")
-        }
+    /// The authority; `Access` has checked the admin token, which implies one.
+    private func enabled() throws(CacheError) -> KeyAuthority {
+        guard let authority else { throw CacheError(.insufficientPermissions, "admin routes are disabled") }
         return authority
     }
 

@@ -17,11 +17,11 @@ struct RedisConcurrencyLimiterTests {
             var held: [ConcurrencySlot] = []
             for index in 0..<10 {
                 let node = index.isMultiple(of: 2) ? nodeA : nodeB
-                held.append(try #require(await node.acquire("acct", limit: 10)))
+                held.append(try #require((try await node.acquire("acct", limit: 10).get())))
             }
-            #expect(await nodeA.acquire("acct", limit: 10) == nil)
-            #expect(await nodeB.acquire("acct", limit: 10) == nil)
-            #expect(await nodeB.acquire("other", limit: 10) != nil)
+            #expect((try await nodeA.acquire("acct", limit: 10).get()) == nil)
+            #expect((try await nodeB.acquire("acct", limit: 10).get()) == nil)
+            #expect((try await nodeB.acquire("other", limit: 10).get()) != nil)
             #expect(Set(held.compactMap(\.leaseID)).count == 10, "every slot is a distinct Redis lease")
             #expect(nodeA.fallback.current("acct") == 0 && nodeB.fallback.current("acct") == 0)
             let members = try await clientA.execute(["ZCARD", .string(RedisConcurrencyLimiter.key(account: "acct"))])
@@ -38,12 +38,12 @@ struct RedisConcurrencyLimiterTests {
             let clientB = makeClient(server)
             let nodeA = RedisConcurrencyLimiter(client: clientA)
             let nodeB = RedisConcurrencyLimiter(client: clientB)
-            let first = try #require(await nodeA.acquire("acct", limit: 2))
-            _ = try #require(await nodeA.acquire("acct", limit: 2))
-            #expect(await nodeB.acquire("acct", limit: 2) == nil)
-            await nodeA.release(first)
-            #expect(await nodeB.acquire("acct", limit: 2) != nil)
-            #expect(await nodeB.acquire("acct", limit: 2) == nil)
+            let first = try #require((try await nodeA.acquire("acct", limit: 2).get()))
+            _ = try #require((try await nodeA.acquire("acct", limit: 2).get()))
+            #expect((try await nodeB.acquire("acct", limit: 2).get()) == nil)
+            try await nodeA.release(first).get()
+            #expect((try await nodeB.acquire("acct", limit: 2).get()) != nil)
+            #expect((try await nodeB.acquire("acct", limit: 2).get()) == nil)
             await clientA.shutdown()
             await clientB.shutdown()
         }
@@ -57,14 +57,14 @@ struct RedisConcurrencyLimiterTests {
             // Node A "crashes" holding both slots: it never releases them.
             let crashed = RedisConcurrencyLimiter(client: clientA, leaseMillis: 1_000)
             let survivor = RedisConcurrencyLimiter(client: clientB, leaseMillis: 1_000)
-            _ = try #require(await crashed.acquire("acct", limit: 2))
-            _ = try #require(await crashed.acquire("acct", limit: 2))
+            _ = try #require((try await crashed.acquire("acct", limit: 2).get()))
+            _ = try #require((try await crashed.acquire("acct", limit: 2).get()))
             await clientA.shutdown()
             // Right after, the slots may or may not have expired on a slow machine; only
             // that they do come back within a generous bound is asserted.
             var reclaimed: ConcurrencySlot?
             let came = await eventually(within: .seconds(10)) {
-                reclaimed = await survivor.acquire("acct", limit: 2)
+                reclaimed = await survivor.acquire("acct", limit: 2).result.get(or: nil)
                 return reclaimed != nil
             }
             #expect(came)
@@ -78,20 +78,20 @@ struct RedisConcurrencyLimiterTests {
         try await withRedisServer { server in
             let client = makeClient(server, coolDown: .milliseconds(100))
             let limiter = RedisConcurrencyLimiter(client: client)
-            #expect(await limiter.acquire("acct", limit: 2)?.leaseID != nil)
+            #expect((try await limiter.acquire("acct", limit: 2).get())?.leaseID != nil)
             await server.kill9()
-            let local = try #require(await limiter.acquire("acct", limit: 2))
+            let local = try #require((try await limiter.acquire("acct", limit: 2).get()))
             #expect(local.leaseID == nil, "decided in process")
             #expect(limiter.redis.isDown)
             #expect(limiter.fallback.current("acct") == 1)
-            _ = try #require(await limiter.acquire("acct", limit: 2))
-            #expect(await limiter.acquire("acct", limit: 2) == nil, "the fallback still enforces the limit per node")
-            await limiter.release(local)
+            _ = try #require((try await limiter.acquire("acct", limit: 2).get()))
+            #expect((try await limiter.acquire("acct", limit: 2).get()) == nil, "the fallback still enforces the limit per node")
+            try await limiter.release(local).get()
             #expect(limiter.fallback.current("acct") == 1)
             try await server.restart()
             let back = await eventually(within: .seconds(10)) {
-                guard let slot = await limiter.acquire("back", limit: 5) else { return false }
-                await limiter.release(slot)
+                guard let slot = await limiter.acquire("back", limit: 5).result.get(or: nil) else { return false }
+                _ = await limiter.release(slot).result
                 return slot.leaseID != nil
             }
             #expect(back)

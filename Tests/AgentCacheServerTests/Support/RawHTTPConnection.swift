@@ -44,9 +44,27 @@ final class RawHTTPConnection: @unchecked Sendable {
         return "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extra)\r\n\(body)"
     }
 
+    /// A `method path` request with `body` (a `Content-Length` when not empty) and extra
+    /// header lines, as raw text; the path is sent exactly as given.
+    static func request(_ method: String, _ path: String, _ body: String = "", headers: [String] = []) -> String {
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        let length = body.isEmpty ? "" : "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+        return "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\(length)\(extra)\r\n\(body)"
+    }
+
     /// Sends `text`.
     func send(_ text: String) throws {
         try send(Array(text.utf8))
+    }
+
+    /// Sends `bytes` from a thread of its own, for sends that may block until the server reads.
+    func sendBlocking(_ bytes: [UInt8]) async throws {
+        try await onOwnThread { try self.send(bytes) }
+    }
+
+    /// Shuts the write side down (the server reads end of file).
+    func shutdownWrite() {
+        shutdown(socket, Int32(SHUT_WR))
     }
 
     /// Sends `bytes`, all of them.
@@ -59,12 +77,13 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
     }
 
-    /// The next `count` answers, in the order they arrive (each with a `Content-Length`).
-    func receive(_ count: Int) async throws -> [Answer] {
+    /// The next `count` answers, in the order they arrive (each with a `Content-Length`);
+    /// `bodiless` for answers to HEAD, whose `Content-Length` has no body behind it.
+    func receive(_ count: Int, bodiless: Bool = false) async throws -> [Answer] {
         try await onOwnThread {
             var answers: [Answer] = []
             while answers.count < count {
-                if let answer = try self.parseOne() {
+                if let answer = try self.parseOne(bodiless: bodiless) {
                     answers.append(answer)
                 } else if try !self.readMore() {
                     throw RawHTTPError.malformed(String(decoding: self.buffer, as: UTF8.self))
@@ -92,7 +111,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// One complete answer from the front of the buffer, or nil when more bytes are needed.
-    private func parseOne() throws -> Answer? {
+    private func parseOne(bodiless: Bool) throws -> Answer? {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = buffer.indices.dropLast(3).first(where: { Array(buffer[$0..<$0 + 4]) == separator }) else { return nil }
         let head = String(decoding: buffer[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
@@ -103,7 +122,7 @@ final class RawHTTPConnection: @unchecked Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let length = bodiless ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         guard buffer.count >= end + 4 + length else { return nil }
         let body = String(decoding: buffer[(end + 4)..<(end + 4 + length)], as: UTF8.self)
         buffer.removeFirst(end + 4 + length)

@@ -1,0 +1,48 @@
+import AgentCacheCore
+import HTTPTypes
+import NIOCore
+
+/// A route whose handler takes the whole body and answers with an `Answer` (the cache
+/// routes): the one implementation both entry points run. The event-loop dispatcher runs it
+/// without leaving the event loop when every step is at hand (an edge hit with a cached key);
+/// the router runs the same steps from its async handler. Either way the order is: admit from
+/// the head, read the body (bounded), run the handler, release, render.
+struct BufferedRoute: Sendable {
+    /// One call of the handler.
+    struct Call: Sendable {
+        let body: ByteBuffer
+        let caller: Caller
+        /// When the request started (`NIODeadline` uptime), for `latency_ms`.
+        let startedNanos: UInt64
+
+        /// The request's head.
+        var head: RequestHead { caller.head }
+    }
+
+    typealias Handler = @Sendable (Call) -> Eventual<Answer>
+
+    let method: HTTPRequest.Method
+    /// The path, canonical (`/api/cache/get`).
+    let path: String
+    let access: RouteAccess
+    let handler: Handler
+    let gate: Access
+
+    /// Step 1, from the head alone: who the request acts for.
+    func admit(_ head: RequestHead) -> Eventual<Caller> {
+        gate.admit(access, head)
+    }
+
+    /// Step 2, once the body is read (or failed to be: 413): the handler's answer with the
+    /// admission released and its headers added; errors rendered (SPEC §5).
+    func answer(_ caller: Caller, body: Result<ByteBuffer, CacheError>, startedNanos: UInt64) -> Eventual<Answer> {
+        let outcome: Eventual<Answer>
+        switch body {
+        case .success(let body): outcome = handler(Call(body: body, caller: caller, startedNanos: startedNanos))
+        case .failure(let error): outcome = .failure(error)
+        }
+        return outcome
+            .flatMapResult { [gate] in gate.finish(caller, $0) }
+            .flatMapResult { .value(Answer.rendering($0)) }
+    }
+}
