@@ -109,6 +109,67 @@ struct ConnectionRulesTests {
         }
     }
 
+    @Test("CONNECT is 501 and an Upgrade request is answered and closed: nothing sent after either is kept")
+    func connectAndUpgrade() async throws {
+        try await withTestServer { api in
+            let connect = try RawHTTPConnection(port: api.port)
+            try connect.send("CONNECT x:1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let refused = try await connect.receiveUntilClose()
+            #expect(String(decoding: refused, as: UTF8.self).hasPrefix("HTTP/1.1 501"))
+
+            let upgrade = try RawHTTPConnection(port: api.port)
+            try upgrade.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+            let answer = try #require(try await upgrade.receive(1).first)
+            #expect(answer.status == 200 && answer.headers["connection"] == "close")
+            _ = try? await upgrade.receiveUntilClose()
+        }
+    }
+
+    @Test("a request that waits, pipelined before one the router answers: both answered in order", arguments: [true, false])
+    func waitingThenRouted(keyed: Bool) async throws {
+        let run: @Sendable (APIClient) async throws -> Void = { api in
+            let connection = try RawHTTPConnection(port: api.port)
+            // A set waits (a task); /health is the router's.
+            let key = keyed ? ["X-API-Key: ac_acme_000000000000000000000000000000000000000000"] : []
+            try connection.send(
+                RawHTTPConnection.post("/api/cache/set", Body.set(response: "1"), headers: key) + RawHTTPConnection.request("GET", "/health")
+            )
+            let answers = try await connection.receive(2)
+            #expect(answers.map(\.status) == [keyed ? 401 : 200, 200])
+        }
+        if keyed { try await withAuthServer(run) } else { try await withTestServer(run) }
+    }
+
+    @Test("a lingering close ends at its time limit, however the client trickles")
+    func lingeringIsBounded() async throws {
+        try await withAuthServer(configure: { $0.connection.lingerTimeout = .seconds(5); $0.connection.lingerTime = .milliseconds(500) }) { api in
+            let connection = try RawHTTPConnection(port: api.port)
+            try connection.send("POST /api/cache/set HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000000\r\n\r\n{")
+            #expect(try await connection.receive(1).first?.status == 401)
+            let trickle = Task.detached {
+                for _ in 0..<50 {
+                    guard (try? connection.send("z")) != nil else { return }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            _ = try? await connection.receiveUntilClose()
+            trickle.cancel()
+        }
+    }
+
+    @Test("HTTP/1.0 with a chunked body is closed after its answer, keep-alive or not")
+    func http10Chunked() async throws {
+        try await withTestServer { api in
+            let connection = try RawHTTPConnection(port: api.port)
+            let body = Body.chat()
+            let chunk = String(body.utf8.count, radix: 16)
+            try connection.send("POST /api/cache/get HTTP/1.0\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\(chunk)\r\n\(body)\r\n0\r\n\r\n")
+            let answer = try #require(try await connection.receive(1).first)
+            #expect(answer.status == 200 && answer.headers["connection"] == "close")
+            #expect(try await connection.receiveUntilClose().isEmpty)
+        }
+    }
+
     @Test("a body sent in the same write as an early 401 keeps the connection; one still arriving ends it")
     func earlyAnswerWithoutConnectionClose() async throws {
         try await withAuthServer(configure: Self.short) { api in

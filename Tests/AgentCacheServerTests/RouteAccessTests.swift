@@ -138,6 +138,9 @@ struct RouteAccessTests {
                 #expect(try await Self.send(api.port, "GET", "/api/stats", "", headers).status == 400)
                 #expect(try await Self.send(api.port, "GET", "/api/provision/\(a)", "", headers + ["Authorization: Bearer \(testAdminToken)"]).status == 400)
             }
+            // An empty X-API-Key is no key: the Authorization header's counts.
+            let fallback = try await Self.send(api.port, "POST", "/api/cache/get", Body.chat(), ["X-API-Key:", "Authorization: Bearer \(a)"])
+            #expect(fallback.status == 200)
             // The same value twice is one value.
             let same = try await Self.send(api.port, "POST", "/api/cache/get", Body.chat(), ["X-API-Key: \(a)", "X-API-Key: \(a)"])
             #expect(same.status == 200 && same.headers["x-cache"] == "HIT-edge")

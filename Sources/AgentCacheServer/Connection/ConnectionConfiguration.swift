@@ -21,6 +21,9 @@ public struct ConnectionConfiguration: Sendable {
     /// 413 or 401, `Connection: close` mid-upload), the rest is read and dropped until the
     /// client stops for this long, so the client reads the answer instead of a reset.
     public var lingerTimeout: Duration = .seconds(5)
+    /// The longest a lingering close reads, however the client trickles (nginx's
+    /// `lingering_time`, shorter: a connection slot is held meanwhile).
+    public var lingerTime: Duration = .seconds(10)
     /// Request head limits: Hummingbird's defaults (80 KiB per field, 80 KiB in all, 1 000 fields).
     public var maxHeaderFieldSize: Int = 80 * 1024
     public var maxHeaderListSize: Int = 80 * 1024

@@ -61,6 +61,11 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
     private var drainingSince: NIODeadline?
     /// The output is closed; the input is read and dropped until this deadline moves past.
     private var lingeringUntil: NIODeadline?
+    /// When lingering ends whatever the client still sends.
+    private var lingerEnd = NIODeadline.distantFuture
+    /// An upgrade or CONNECT head was read: NIO's parser stops after it and would keep every
+    /// byte that follows, so nothing more is read and the connection ends after the answer.
+    private var stopReading = false
     /// Our own answer (501) waiting for earlier answers on this connection.
     private var ownAnswer: Answer?
     /// A request that ends the connection has been read whole: what follows is dropped.
@@ -94,7 +99,8 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
     func bytesArrived(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
         let now = NIODeadline.now()
         if lingeringUntil != nil {
-            lingeringUntil = now + .init(configuration.lingerTimeout)
+            // Each byte extends the wait, never past `lingerTime` from its start.
+            lingeringUntil = min(now + .init(configuration.lingerTimeout), lingerEnd)
             return
         }
         lastProgress = now
@@ -158,8 +164,19 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
                 if exchanges.isEmpty { writeOwnAnswer(context: context) }
                 return
             }
+            if head.method == .CONNECT {
+                stopReading = true
+                ownAnswer = Answer.error(CacheError(.notImplemented, "CONNECT is not supported: this is a cache, not a proxy"))
+                if exchanges.isEmpty { writeOwnAnswer(context: context) }
+                return
+            }
+            // An upgrade is ignored (RFC 9110 §7.8): the request is answered as HTTP/1.1 and
+            // the connection closed after it, since NIO's parser reads no further.
+            stopReading = stopReading || Self.asksUpgrade(head)
             readingBody = true
-            let keepAlive = head.isKeepAlive && drainingSince == nil
+            // HTTP/1.0 with a chunked body must be closed after it (RFC 9112 §6.1).
+            let chunked10 = head.version == .http1_0 && head.headers.contains(name: "Transfer-Encoding")
+            let keepAlive = head.isKeepAlive && drainingSince == nil && !stopReading && !chunked10
             exchanges.append(Exchange(isHead: head.method == .HEAD, keepAlive: keepAlive, acknowledgesKeepAlive: keepAlive && head.version == .http1_0))
         case .body:
             lastProgress = .now()
@@ -173,6 +190,11 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
         }
         context.fireChannelRead(data)
         schedule(context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if stopReading { return }
+        context.read()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -285,11 +307,24 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
     /// stops sending for `lingerTimeout` or closes.
     private func linger(context: ChannelHandlerContext) {
         guard lingeringUntil == nil else { return }
-        lingeringUntil = .now() + .init(configuration.lingerTimeout)
+        if stopReading {
+            // Nothing more is parsed after an upgrade or CONNECT head: nothing to drain.
+            context.flush()
+            return context.close(promise: nil)
+        }
+        let now = NIODeadline.now()
+        lingerEnd = now + .init(configuration.lingerTime)
+        lingeringUntil = min(now + .init(configuration.lingerTimeout), lingerEnd)
         context.flush()
         context.close(mode: .output, promise: nil)
         context.read()
         schedule(context: context)
+    }
+
+    /// Whether `head` asks to switch protocols (`Connection: upgrade` with `Upgrade`).
+    private static func asksUpgrade(_ head: HTTPRequestHead) -> Bool {
+        head.headers.contains(name: "Upgrade")
+            && head.headers["Connection"].contains { $0.lowercased().split(separator: ",").contains { String($0).trimmingSpaces == "upgrade" } }
     }
 
     /// The transfer coding of `head` that is not `chunked`, if any (`chunked` alone is framed).

@@ -67,6 +67,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var writable = true
     private var held: [HTTPServerRequestPart] = []
     private var readWhenResumed = false
+    /// A part went to the router since the last read-complete was passed on.
+    private var passedSinceReadComplete = false
     private var needsFlush = false
     private var date = HTTPDate()
 
@@ -106,8 +108,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard owedByRouter == 0, configuration.serveRoutes, accepts(head),
                 let route = configuration.routes.bufferedRoute(method: head.method.rawValue, uri: head.uri)
             else {
-                // The router reads a body it is handed (after its own admission): say so now.
-                if expectsContinue(head), declaredLength(head).map({ $0 <= configuration.maxBodyBytes }) ?? true {
+                // The router reads a body it is handed (after its own admission): say so now,
+                // unless earlier answers are still owed (the interim answer would overtake them;
+                // the client then sends after its own wait) or the body will be refused.
+                if expectsContinue(head), owedByRouter == 0, declaredLength(head).map({ $0 <= configuration.maxBodyBytes }) ?? true {
                     writeContinue(context: context)
                 }
                 return pass(part, context: context)
@@ -158,7 +162,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// `Expect: 100-continue` (RFC 9110 §10.1.1): the client waits for `100 Continue` before it
     /// sends the body.
     private func expectsContinue(_ head: HTTPRequestHead) -> Bool {
-        head.headers["Expect"].contains { $0.lowercased() == "100-continue" }
+        // An HTTP/1.0 client's expectation is ignored (RFC 9110 §10.1.1).
+        head.version != .http1_0 && head.headers["Expect"].contains { $0.lowercased() == "100-continue" }
     }
 
     /// The interim `100 Continue`, sent at once.
@@ -231,9 +236,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Handles what arrived during a suspension, flushes, and reads again if asked to.
     private func resume(context: ChannelHandlerContext) {
+        passedSinceReadComplete = false
         while !suspended, writable, !held.isEmpty {
             handle(held.removeFirst(), context: context)
         }
+        // The router's side delivers what it was handed on read-complete: parts released here
+        // came after the read that brought them completed.
+        if passedSinceReadComplete { context.fireChannelReadComplete() }
         // One flush for the answer and any answered from what was held.
         needsFlush = false
         context.flush()
@@ -275,6 +284,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             state = .idle
         }
+        passedSinceReadComplete = true
         context.fireChannelRead(wrapInboundOut(part))
     }
 
