@@ -1,12 +1,20 @@
 /// A request let through by `KeyAuthority.admit`: who it acts for, its limits, and the rate
 /// state the `X-RateLimit-*` headers report. Its waiting steps run under `KeyAuthority.hold`.
-public struct Admission: Sendable {
+public final class Admission: Sendable {
+    // A class: a request's admission is handed along every step of its pipeline, and a
+    // reference costs one retain where the record's many strings would cost one each.
     /// The key's record (tenant = `record.namespace`).
     public let record: KeyRecord
     /// The key's tier limits, as this server configures them.
     public let limits: TierLimits
     /// The rate decision that admitted the request.
     public let rate: RateDecision
+
+    init(record: KeyRecord, limits: TierLimits, rate: RateDecision) {
+        self.record = record
+        self.limits = limits
+        self.rate = rate
+    }
 
     /// `X-RateLimit-Limit`, `-Remaining`, `-Reset` for this request.
     public var headers: [String: String] { KeyAuthority.rateHeaders(rate) }

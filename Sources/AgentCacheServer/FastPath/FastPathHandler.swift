@@ -36,12 +36,20 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// A request this handler serves.
-    private struct Exchange {
+    /// A request this handler serves. A class, confined to the event loop: the state machine
+    /// holds it while the body arrives and the steps run, without copying it at each part.
+    private final class Exchange {
         let route: BufferedRoute
         let head: RequestHead
         let startedNanos: UInt64
         var caller: Caller?
         var body: ByteBuffer?
+
+        init(route: BufferedRoute, head: RequestHead, startedNanos: UInt64) {
+            self.route = route
+            self.head = head
+            self.startedNanos = startedNanos
+        }
     }
 
     private enum State {
@@ -117,20 +125,18 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return pass(part, context: context)
             }
             begin(route, head, context: context)
-        case (.serving(var exchange), .body(var chunk)):
+        case (.serving(let exchange), .body(var chunk)):
             guard exchange.caller != nil else { return }
             if (exchange.body?.readableBytes ?? 0) + chunk.readableBytes > configuration.maxBodyBytes {
                 state = .discarding
                 let error = CacheError(.payloadTooLarge, "request body is larger than the \(configuration.maxBodyBytes)-byte limit (--max-body-bytes)")
                 return answer(exchange, body: .failure(error), context: context)
             }
-            state = .idle  // drop the held reference so appending does not copy
             if exchange.body == nil {
                 exchange.body = chunk
             } else {
                 exchange.body!.writeBuffer(&chunk)
             }
-            state = .serving(exchange)
         case (.serving(let exchange), .end):
             let body = exchange.body ?? context.channel.allocator.buffer(capacity: 0)
             answer(exchange, body: .success(body), context: context)
@@ -186,9 +192,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         run(route.admit(head), context: context) { handler, result in
             switch result {
             case .success(let caller):
-                guard case .serving(var exchange) = handler.state else { return }
+                guard case .serving(let exchange) = handler.state else { return }
                 exchange.caller = caller
-                handler.state = .serving(exchange)
                 // Admitted: now the body is wanted.
                 if expectsContinue { handler.writeContinue(context: context) }
             case .failure(let error):

@@ -7,7 +7,8 @@ import NIOCore
 /// without leaving the event loop when every step is at hand (an edge hit with a cached key);
 /// the router runs the same steps from its async handler. Either way the order is: admit from
 /// the head, read the body (bounded), run the handler, release, render.
-struct BufferedRoute: Sendable {
+final class BufferedRoute: Sendable {
+    // A class: the event-loop handler keeps the route of each request in its state.
     /// One call of the handler.
     struct Call: Sendable {
         let body: ByteBuffer
@@ -27,6 +28,14 @@ struct BufferedRoute: Sendable {
     let access: RouteAccess
     let handler: Handler
     let gate: Access
+
+    init(method: HTTPRequest.Method, path: String, access: RouteAccess, handler: @escaping Handler, gate: Access) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.handler = handler
+        self.gate = gate
+    }
 
     /// Step 1, from the head alone: who the request acts for.
     func admit(_ head: RequestHead) -> Eventual<Caller> {

@@ -25,8 +25,9 @@ enum RouteAccess: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// An admitted request: what its head said and who it acts for.
-struct Caller: Sendable {
+/// An admitted request: what its head said and who it acts for. A class: it is handed along
+/// every step of the request, and a reference is one retain.
+final class Caller: Sendable {
     /// The request's head, as `Access` read it.
     let head: RequestHead
     /// The tenant the request reads and writes in; nil on public and admin routes.
@@ -34,6 +35,12 @@ struct Caller: Sendable {
     /// The admitted key (rate state, limits, concurrency slot); nil in open mode and on
     /// public and admin routes.
     let admission: Admission?
+
+    init(head: RequestHead, tenant: String?, admission: Admission?) {
+        self.head = head
+        self.tenant = tenant
+        self.admission = admission
+    }
 
     /// A caller of a public or admin route.
     static func anonymous(_ head: RequestHead) -> Caller {
