@@ -22,8 +22,9 @@ public final class OriginFetcher: Service, Sendable {
         public var maxConnectionsPerHost: Int = 16
         /// The signer for the configured endpoint, when credentials are set.
         public var signer: SigV4Signer?
-        /// `host[:port]` of the endpoint requests are signed for; other hosts are never signed.
-        public var signedAuthority: String?
+        /// The endpoint requests are signed for: only URLs with its scheme, host and port are
+        /// signed, so a signature never travels to another host or over plain http to an https endpoint.
+        public var signedEndpoint: OriginURL?
 
         /// Defaults: 10 s, 16 connections per host, unsigned.
         public init() {}
@@ -91,7 +92,7 @@ public final class OriginFetcher: Service, Sendable {
         request.method = .GET
         // Not part of the SigV4 signed headers, so it can be added whether or not we sign.
         if let range { request.headers.add(name: "Range", value: range) }
-        if let signer = configuration.signer, url.authority == configuration.signedAuthority, !url.isPresigned {
+        if let signer = configuration.signer, configuration.signedEndpoint?.hasSameOrigin(as: url) == true, !url.isPresigned {
             let signed = signer.signedHeaders(
                 method: "GET",
                 host: url.authority,

@@ -7,8 +7,7 @@ import NIOCore
 /// stored record, negative caching of 404s, stale-if-error, and pass-through streaming of
 /// objects too large to cache. Transport-free towards clients: it answers `Answer`s; the
 /// server's route turns them into HTTP (ranges, 304, headers).
-/// Cost of a hit: an allow-list check, one engine lookup and one record decode (no DNS:
-/// hosts are resolved only before connecting to the origin).
+/// Cost of a hit: an allow-list check (no DNS), one engine lookup and one record decode.
 public final class OriginTier: Sendable {
     /// Origin tier settings (SPEC §3; flags `--origin-*`, `--stale-if-error`, `--max-object-bytes`).
     public struct Configuration: Sendable {
@@ -100,7 +99,7 @@ public final class OriginTier: Sendable {
     /// Throws `CacheError`.
     public func get(_ url: OriginURL, in namespace: CacheNamespace, maxTTLSeconds: Double? = nil, range: String? = nil) async throws -> Answer {
         do {
-            try guardrail.checkHost(url)
+            try guardrail.check(url)
         } catch {
             statistics.record(.refused)
             throw error
@@ -116,14 +115,6 @@ public final class OriginTier: Sendable {
             }
             if record.kind == .object { stale = record }
         }
-        // Resolving the host is for connections only: a cached answer above made none.
-        do {
-            try await guardrail.checkAddresses(url)
-        } catch {
-            statistics.record(.refused)
-            throw error
-        }
-
         var leaderStream: Answer?
         do {
             let (outcome, shared) = try await flights.run(key) { () async throws -> FlightOutcome in

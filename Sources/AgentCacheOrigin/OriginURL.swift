@@ -24,7 +24,17 @@ public struct OriginURL: Sendable {
     /// `host[:port]`, the `Host` header value.
     public var authority: String { port.map { "\(host):\($0)" } ?? host }
 
-    /// The port connected to.
+    /// The port connected to: `port`, else the scheme's default (80 or 443).
+    public var effectivePort: Int { port ?? Self.defaultPort(scheme) }
+
+    /// 443 for `https`, else 80.
+    static func defaultPort(_ scheme: String) -> Int { scheme == "https" ? 443 : 80 }
+
+    /// Whether `other` has this URL's scheme, host and port (its web origin): the trust and
+    /// signing boundary of the configured endpoint.
+    public func hasSameOrigin(as other: OriginURL) -> Bool {
+        scheme == other.scheme && host == other.host && port == other.port
+    }
 
     /// Whether the query carries presigning parameters: such a URL is fetched as given, unsigned.
     public var isPresigned: Bool { query.contains { ObjectIdentity.isPresigning($0.name) } }
@@ -61,7 +71,8 @@ public struct OriginURL: Sendable {
         let authority = rest[..<authorityEnd]
         rest = rest[authorityEnd...]
         guard !authority.contains("@") else { throw Self.invalid("origin URL must not carry user info") }
-        let (host, port) = try Self.splitAuthority(authority, scheme: scheme)
+        let (host, writtenPort) = try Self.splitAuthority(authority)
+        let port = writtenPort == Self.defaultPort(scheme) ? nil : writtenPort
         let pathPart: Substring
         let queryPart: Substring?
         if let question = rest.firstIndex(of: "?") {
@@ -92,7 +103,10 @@ public struct OriginURL: Sendable {
         self.init(scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, path: path, query: [])
     }
 
-    private static func splitAuthority(_ authority: Substring, scheme: String) throws(CacheError) -> (String, Int?) {
+    /// Splits `host[:port]` (an IPv6 host in brackets): the lowercased host and the port as
+    /// written (nil when absent). Throws `INVALID_REQUEST` for an empty or malformed host, a
+    /// colon outside brackets, or a port outside 1...65535.
+    static func splitAuthority(_ authority: Substring) throws(CacheError) -> (host: String, port: Int?) {
         var host = authority
         var portText: Substring?
         if authority.hasPrefix("[") {
@@ -100,18 +114,23 @@ public struct OriginURL: Sendable {
             host = authority[...close]
             let after = authority[authority.index(after: close)...]
             if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty { throw invalid("origin URL has a malformed host") }
-        } else if let colon = authority.lastIndex(of: ":") {
+            guard host.dropFirst().dropLast().allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                throw invalid("origin URL host '\(host)' is not an IPv6 address")
+            }
+        } else if let colon = authority.firstIndex(of: ":") {
             host = authority[..<colon]
             portText = authority[authority.index(after: colon)...]
         }
-        guard !host.isEmpty else { throw invalid("origin URL has no host") }
-        guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._[]:".contains($0)) }) else {
+        guard !host.isEmpty, host != "[]" else { throw invalid("origin URL has no host") }
+        guard host.hasPrefix("[") || host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }) else {
             throw invalid("origin URL host '\(host)' has characters a hostname cannot have")
         }
         var port: Int?
         if let portText, !portText.isEmpty {
-            guard let number = Int(portText), (1...65535).contains(number) else { throw invalid("origin URL port must be 1...65535") }
-            port = number == (scheme == "https" ? 443 : 80) ? nil : number
+            guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(portText), (1...65535).contains(number) else {
+                throw invalid("origin URL port must be 1...65535")
+            }
+            port = number
         }
         return (host.lowercased(), port)
     }
@@ -133,7 +152,6 @@ public struct OriginURL: Sendable {
         guard let decoded = String(validating: out, as: UTF8.self) else { throw invalid("origin URL is not valid UTF-8 once decoded") }
         return decoded
     }
-
 
     private static func invalid(_ message: String) -> CacheError { .invalidRequest(message) }
 }

@@ -12,7 +12,9 @@ struct AgentCacheCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, ProvisionCommand.self, SimulateCommand.self]
     )
 
-    /// Parses and runs, printing a bad flag as one line on stderr (help still prints in full).
+    /// Parses and runs, printing an error as one line on stderr (help still prints in full).
+    /// Only a flag error (ArgumentParser's parse and validation errors, exit 64) points to
+    /// `--help`; any other failure (`CommandFailure`, a failed bind, ...) exits 1 without it.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -28,7 +30,8 @@ struct AgentCacheCommand: AsyncParsableCommand {
                 Glibc.exit(0)
             }
             let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            let line = Array("agentcache: \(message) (see 'agentcache --help')\n".utf8)
+            let hint = code == .validationFailure ? " (see 'agentcache --help')" : ""
+            let line = Array("agentcache: \(message)\(hint)\n".utf8)
             _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
             Glibc.exit(code.rawValue)
         }

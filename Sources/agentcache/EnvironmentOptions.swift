@@ -22,6 +22,11 @@ struct EnvironmentOptions {
         }
     }
 
+    /// A comma-separated list variable, white space dropped; empty when unset.
+    func list(_ name: String) -> [String] {
+        (self[name] ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+    }
+
     /// An integer variable; a malformed one is reported against its flag.
     func integer(_ name: String, flag: String) throws -> Int? {
         guard let value = self[name] else { return nil }

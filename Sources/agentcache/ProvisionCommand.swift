@@ -48,11 +48,11 @@ struct ProvisionCommand: AsyncParsableCommand {
             try? await client.shutdown()
             switch outcome {
             case .failure(let error):
-                throw ValidationError("could not reach \(base): \(error)")
+                throw CommandFailure("could not reach \(base): \(error)")
             case .success(let answer) where (200..<300).contains(answer.status):
                 print(answer.text)
             case .success(let answer):
-                throw ValidationError("server answered \(answer.status): \(answer.text)")
+                throw CommandFailure("server answered \(answer.status): \(answer.text)")
             }
         }
     }

@@ -6,6 +6,8 @@ import AgentCacheServer
 import ArgumentParser
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `agentcache serve`: runs the HTTP server until SIGTERM/SIGINT. Every flag can also come
 /// from an `AGENTCACHE_<FLAG>` environment variable; a flag on the command line wins.
@@ -61,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("trust-forwarded-for"), help: "Take the client IP for key allow-lists from X-Forwarded-For; only behind a proxy that sets it (env AGENTCACHE_TRUST_FORWARDED_FOR=1).")
     var trustForwardedFor = false
 
-    @Option(name: .customLong("origin-endpoint"), help: "S3-compatible origin for /api/cdn/stream, e.g. https://s3.us-east-1.lyvecloud.seagate.com (env AGENTCACHE_ORIGIN_ENDPOINT; default: origin tier off).")
+    @Option(name: .customLong("origin-endpoint"), help: "S3-compatible origin for /api/cdn/stream, e.g. https://s3.us-east-1.lyvecloud.seagate.com; trusted on any address, private or loopback included (env AGENTCACHE_ORIGIN_ENDPOINT; default: origin tier off).")
     var originEndpoint: String?
 
     @Option(name: .customLong("origin-region"), help: "SigV4 region of the origin (env AGENTCACHE_ORIGIN_REGION, default us-east-1).")
@@ -76,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("origin-secret-key"), help: "Secret key for SigV4-signed origin GETs (env AGENTCACHE_ORIGIN_SECRET_KEY).")
     var originSecretKey: String?
 
-    @Option(name: .customLong("origin-allow-host"), help: "Host ?url= may fetch from, trusted even on private addresses; repeatable (env AGENTCACHE_ORIGIN_ALLOW_HOST, comma-separated).")
+    @Option(name: .customLong("origin-allow-host"), help: ArgumentHelp("host[:port] ?url= may fetch from, on that port only (80/443 by scheme when omitted), trusted even on private addresses; the --origin-endpoint needs none; repeatable (env AGENTCACHE_ORIGIN_ALLOW_HOST, comma-separated).", valueName: "host[:port]"))
     var originAllowHosts: [String] = []
 
     @Option(name: .customLong("origin-timeout-ms"), help: "Connect, read and total timeout of an origin fetch in milliseconds (env AGENTCACHE_ORIGIN_TIMEOUT_MS, default 10000).")
@@ -90,6 +92,24 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-object-bytes"), help: "Largest object cached; larger ones stream through, e.g. 64MiB (env AGENTCACHE_MAX_OBJECT_BYTES, default 64MiB).")
     var maxObjectBytes: String?
+
+    @Option(name: .customLong("cors-origin"), help: ArgumentHelp("Browser origin allowed to call the API (CORS), e.g. https://app.example, or * for any; repeatable; off by default (env AGENTCACHE_CORS_ORIGIN, comma-separated).", valueName: "origin|*"))
+    var corsOrigins: [String] = []
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection with no request in progress stays open (env AGENTCACHE_IDLE_TIMEOUT, default 60).")
+    var idleTimeout: Double?
+
+    @Option(name: .customLong("header-timeout"), help: "Seconds a request head may take from its first byte; then 408 (env AGENTCACHE_HEADER_TIMEOUT, default 10).")
+    var headerTimeout: Double?
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may go without progress; then 408 (env AGENTCACHE_BODY_TIMEOUT, default 30).")
+    var bodyTimeout: Double?
+
+    @Option(name: .customLong("max-connections"), help: "Connections open at once; at the limit accepting pauses (env AGENTCACHE_MAX_CONNECTIONS, default 10000).")
+    var maxConnections: Int?
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests get to finish on SIGTERM/SIGINT before connections are cut (env AGENTCACHE_SHUTDOWN_GRACE, default 10).")
+    var shutdownGrace: Double?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env AGENTCACHE_LOG_LEVEL, default info).")
     var logLevel: String?
@@ -141,6 +161,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.trustForwardedFor =
             trustForwardedFor || environment.flag("TRUST_FORWARDED_FOR") == true
         try applyOrigin(environment, to: &configuration.origin)
+        try applyConnection(environment, to: &configuration.connection)
+        configuration.cors.origins = !corsOrigins.isEmpty ? corsOrigins : environment.list("CORS_ORIGIN")
         let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
@@ -151,11 +173,20 @@ struct ServeCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "agentcache")
         logger.logLevel = logLevel
+        let descriptors = OpenFileLimit.raise()
+        let usable = OpenFileLimit.connections(within: descriptors)
+        if configuration.connection.maxConnections > usable {
+            logger.warning(
+                "--max-connections lowered to what the open-file limit allows",
+                metadata: ["requested": "\(configuration.connection.maxConnections)", "used": "\(usable)", "open_file_limit": "\(descriptors)"]
+            )
+            configuration.connection.maxConnections = usable
+        }
         let application: any ApplicationProtocol
         do {
             application = try AgentCacheServer.buildApplication(configuration: configuration, logger: logger).application
         } catch let error as CacheError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
         logger.info(
             "starting agentcache",
@@ -169,7 +200,29 @@ struct ServeCommand: AsyncParsableCommand {
                 "origin": "\(configuration.origin.endpoint ?? (configuration.origin.isEnabled ? "allow-listed hosts" : "off"))",
             ]
         )
-        try await application.runService()
+        // Hummingbird's runService, with the shutdown bounded: connections are cut at the grace
+        // (ConnectionRules); the group itself gives up a little later if anything still hangs.
+        var group = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.connection.shutdownGrace + .seconds(5)
+        group.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
+    }
+
+    /// The connection flags, each falling back to its `AGENTCACHE_*` variable.
+    private func applyConnection(_ environment: EnvironmentOptions, to connection: inout ConnectionConfiguration) throws {
+        func seconds(_ value: Double?, _ name: String, _ flag: String) throws -> Duration? {
+            guard let value = try value ?? environment.number(name, flag: flag) else { return nil }
+            guard value > 0, value <= 86_400 else { throw ValidationError("\(flag) must be a number of seconds above 0 and at most 86400, got \(value)") }
+            return .milliseconds(Int64((value * 1000).rounded(.up)))
+        }
+        connection.idleTimeout = try seconds(idleTimeout, "IDLE_TIMEOUT", "--idle-timeout") ?? connection.idleTimeout
+        connection.headerTimeout = try seconds(headerTimeout, "HEADER_TIMEOUT", "--header-timeout") ?? connection.headerTimeout
+        connection.bodyTimeout = try seconds(bodyTimeout, "BODY_TIMEOUT", "--body-timeout") ?? connection.bodyTimeout
+        connection.shutdownGrace = try seconds(shutdownGrace, "SHUTDOWN_GRACE", "--shutdown-grace") ?? connection.shutdownGrace
+        connection.maxConnections = try maxConnections ?? environment.integer("MAX_CONNECTIONS", flag: "--max-connections") ?? connection.maxConnections
+        guard connection.maxConnections >= 1 else {
+            throw ValidationError("--max-connections must be at least 1, got \(connection.maxConnections)")
+        }
     }
 
     /// The origin flags, each falling back to its `AGENTCACHE_*` variable.
@@ -179,9 +232,7 @@ struct ServeCommand: AsyncParsableCommand {
         origin.bucket = originBucket ?? environment["ORIGIN_BUCKET"]
         origin.accessKey = originAccessKey ?? environment["ORIGIN_ACCESS_KEY"]
         origin.secretKey = originSecretKey ?? environment["ORIGIN_SECRET_KEY"]
-        origin.allowHosts = !originAllowHosts.isEmpty
-            ? originAllowHosts
-            : (environment["ORIGIN_ALLOW_HOST"] ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+        origin.allowHosts = !originAllowHosts.isEmpty ? originAllowHosts : environment.list("ORIGIN_ALLOW_HOST")
         origin.timeoutMilliseconds =
             try originTimeoutMilliseconds ?? environment.integer("ORIGIN_TIMEOUT_MS", flag: "--origin-timeout-ms") ?? origin.timeoutMilliseconds
         origin.tier.ttlSeconds = try originTTL ?? environment.number("ORIGIN_TTL", flag: "--origin-ttl") ?? origin.tier.ttlSeconds

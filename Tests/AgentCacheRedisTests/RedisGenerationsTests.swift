@@ -29,41 +29,86 @@ func withRunningSubscriber<T>(_ subscriber: RedisSubscriber, _ body: () async th
 @Suite("Namespace generations and invalidation broadcast through Redis")
 struct RedisGenerationsTests {
     let namespace = CacheNamespace(tenant: "acme", name: "docs")
+    static let key = "ac:gen:acme/docs"
 
-    @Test("two nodes share one counter: advance on one is what load and refresh see on the other")
-    func sharedCounter() async throws {
+    /// The epoch Redis holds for `acme/docs`, or nil when the key is missing.
+    static func shared(_ client: RedisClient) async throws -> UInt64? {
+        try await client.execute(["GET", .string(key)]).integer.map { UInt64($0) }
+    }
+
+    /// Whether `generation` is a possible epoch: never 0, and exact in every JSON reader.
+    static func isEpoch(_ generation: UInt64?) -> Bool {
+        guard let generation else { return false }
+        return generation >= 1 && generation <= RedisGenerations.maxEpoch
+    }
+
+    @Test("two nodes share one epoch: an advance on one is what load reads and refresh settles on the other")
+    func sharedEpoch() async throws {
         try await withRedisServer { server async throws in
             let clientA = makeClient(server)
             let clientB = makeClient(server)
             let nodeA = RedisGenerations(client: clientA, table: NamespaceGenerations())
             let nodeB = RedisGenerations(client: clientB, table: NamespaceGenerations())
 
-            #expect(await nodeA.advance(namespace) == 1)
-            #expect(nodeA.table.current(namespace) == 1)
-            #expect(await nodeB.load(namespace) == 1)
-            #expect(nodeB.table.current(namespace) == 1)
-            #expect(await nodeB.advance(namespace) == 2)
-            #expect(try await clientA.execute(["GET", "ac:gen:acme/docs"]).integer == 2)
+            let first = await nodeA.advance(namespace)
+            #expect(Self.isEpoch(first))
+            #expect(nodeA.table.current(namespace) == first)
+            #expect(try await Self.shared(clientA) == first)
+            #expect(await nodeB.load(namespace) == first)
+            #expect(nodeB.table.current(namespace) == first)
+            let second = await nodeB.advance(namespace)
+            #expect(Self.isEpoch(second) && second != first, "a new random epoch, not old + 1")
+            #expect(try await Self.shared(clientA) == second)
+            // A holds `first` and was not listening: it cannot tell a missed invalidation from a
+            // rolled-back one, so its refresh sets yet another epoch, and both agree on it.
             #expect(await nodeA.refresh())
-            #expect(nodeA.table.current(namespace) == 2)
+            let settled = try await Self.shared(clientA)
+            #expect(nodeA.table.current(namespace) == settled)
+            #expect(settled != first)
+            // B did not hear that either (no subscriber here), so it too sets a new one.
+            #expect(await nodeB.refresh())
+            #expect(try await nodeB.table.current(namespace) == Self.shared(clientB))
+            #expect(nodeB.table.current(namespace) != second)
             await clientA.shutdown()
             await clientB.shutdown()
         }
     }
 
-    @Test("generation(of:) reads Redis the first time a namespace is seen, then answers locally")
+    @Test("generation(of:) reads Redis the first time a namespace is seen, then answers locally; a missing key is created, never 0")
     func firstSightLoads() async throws {
         try await withRedisServer { server async throws in
             let client = makeClient(server)
-            _ = try await client.execute(["SET", "ac:gen:acme/docs", "5"])
+            _ = try await client.execute(["SET", .string(Self.key), "5"])
             let node = RedisGenerations(client: client, table: NamespaceGenerations())
             #expect(try await node.generation(of: namespace).get() == 5)
-            _ = try await client.execute(["SET", "ac:gen:acme/docs", "9"])
+            _ = try await client.execute(["SET", .string(Self.key), "9"])
             let before = client.statistics.roundTrips
             #expect(try await node.generation(of: namespace).get() == 5)
             #expect(client.statistics.roundTrips == before)
-            #expect(try await node.generation(of: CacheNamespace(tenant: "acme", name: "fresh")).get() == 0)
+
+            let fresh = CacheNamespace(tenant: "acme", name: "fresh")
+            let created = try await node.generation(of: fresh).get()
+            #expect(Self.isEpoch(created))
+            #expect(try await client.execute(["GET", "ac:gen:acme/fresh"]).integer.map { UInt64($0) } == created)
             await client.shutdown()
+        }
+    }
+
+    @Test("nodes meeting a missing generation at once agree on the one epoch SET NX created")
+    func concurrentFirstSightsAgree() async throws {
+        try await withRedisServer { server async throws in
+            let clientA = makeClient(server)
+            let clientB = makeClient(server)
+            let nodes = (0..<8).map { RedisGenerations(client: $0 % 2 == 0 ? clientA : clientB, table: NamespaceGenerations()) }
+            let namespace = self.namespace
+            let seen = await withTaskGroup(of: UInt64.self) { group in
+                for node in nodes { group.addTask { (try? await node.generation(of: namespace).get()) ?? 0 } }
+                return await group.reduce(into: Set<UInt64>()) { $0.insert($1) }
+            }
+            #expect(seen.count == 1)
+            #expect(try await seen.first == Self.shared(clientA))
+            await clientA.shutdown()
+            await clientB.shutdown()
         }
     }
 
@@ -80,12 +125,12 @@ struct RedisGenerationsTests {
                 var worst = Duration.zero
                 for round in 1...5 {
                     let start = ContinuousClock.now
-                    #expect(await nodeA.advance(namespace) == UInt64(round))
+                    let generation = await nodeA.advance(namespace)
                     let arrived = await eventually(within: .milliseconds(200)) {
-                        nodeB.table.current(namespace) == UInt64(round)
+                        nodeB.table.current(namespace) == generation
                     }
                     worst = max(worst, ContinuousClock.now - start)
-                    #expect(arrived, "round \(round): node B is at \(nodeB.table.current(namespace))")
+                    #expect(arrived, "round \(round): node B is at \(nodeB.table.current(namespace)), not \(generation)")
                 }
                 print("invalidation broadcast: worst of 5 advance→remote table = \(worst)")
                 #expect(subscriber.messagesReceived == 5)
@@ -150,69 +195,207 @@ struct RedisGenerationsTests {
             let clientB = makeClient(server)
             let nodeA = RedisGenerations(client: clientA, table: NamespaceGenerations())
             let nodeB = RedisGenerations(client: clientB, table: NamespaceGenerations())
-            #expect(await nodeA.advance(namespace) == 1)
-            #expect(await nodeB.load(namespace) == 1)
+            let first = await nodeA.advance(namespace)
+            #expect(await nodeB.load(namespace) == first)
             // Node B is offline (no subscriber) while A invalidates twice.
-            #expect(await nodeA.advance(namespace) == 2)
-            #expect(await nodeA.advance(namespace) == 3)
-            #expect(nodeB.table.current(namespace) == 1)
+            _ = await nodeA.advance(namespace)
+            _ = await nodeA.advance(namespace)
+            #expect(nodeB.table.current(namespace) == first)
             let subscriber = nodeB.makeSubscriber(configuration: RedisSubscriber.Configuration(url: server.url))
             try await withRunningSubscriber(subscriber) { () async throws in
-                #expect(await eventually(within: .seconds(3)) { nodeB.table.current(namespace) == 3 })
+                #expect(await eventually(within: .seconds(3)) {
+                    let shared = try? await Self.shared(clientB)
+                    return nodeB.table.current(namespace) != first && nodeB.table.current(namespace) == shared
+                })
             }
             await clientA.shutdown()
             await clientB.shutdown()
         }
     }
 
-    @Test("after Redis loses its data, advance never reuses a generation and refresh restores the counter")
-    func generationNeverGoesBack() async throws {
+    @Test("a DEL of the generation key: a node meeting the namespace creates a new epoch, and a node holding the old one adopts it")
+    func deletedGenerationIsNeverZero() async throws {
+        try await withRedisServer { server async throws in
+            let clientA = makeClient(server)
+            let clientC = makeClient(server)
+            let nodeA = RedisGenerations(client: clientA, table: NamespaceGenerations())
+            let invalidated = await nodeA.advance(namespace)
+            let subscriber = nodeA.makeSubscriber(configuration: RedisSubscriber.Configuration(url: server.url))
+            try await withRunningSubscriber(subscriber) { () async throws in
+                #expect(await eventually(within: .seconds(3)) { subscriber.isSubscribed })
+                #expect(try await clientA.execute(["DEL", .string(Self.key)]).integer == 1)
+                // A node started now (or restarted) finds no generation: never 0, never the old one.
+                let nodeC = RedisGenerations(client: clientC, table: NamespaceGenerations())
+                let created = try await nodeC.generation(of: namespace).get()
+                #expect(Self.isEpoch(created) && created != invalidated)
+                #expect(try await Self.shared(clientC) == created)
+                // The creation was broadcast: node A leaves the epoch Redis lost.
+                #expect(await eventually(within: .seconds(3)) { nodeA.table.current(namespace) == created })
+            }
+            await clientA.shutdown()
+            await clientC.shutdown()
+        }
+    }
+
+    @Test("after FLUSHALL or a rollback to an older epoch (a failover that lost the last write), refresh sets a new epoch, never an old one")
+    func lostOrRolledBackGenerationIsReplaced() async throws {
         try await withRedisServer { server async throws in
             let client = makeClient(server)
             let node = RedisGenerations(client: client, table: NamespaceGenerations())
-            for _ in 0..<4 { _ = await node.advance(namespace) }
-            #expect(node.table.current(namespace) == 4)
-            _ = try await client.execute(["FLUSHALL"])
-            #expect(await node.advance(namespace) == 5)
-
+            var used: Set<UInt64> = [0]
+            for _ in 0..<3 { used.insert(await node.advance(namespace)) }
             _ = try await client.execute(["FLUSHALL"])
             #expect(await node.refresh())
-            #expect(try await client.execute(["GET", "ac:gen:acme/docs"]).integer == 5)
-            #expect(node.table.current(namespace) == 5)
+            let afterFlush = try #require(try await Self.shared(client))
+            #expect(!used.contains(afterFlush))
+            #expect(node.table.current(namespace) == afterFlush)
+            used.insert(afterFlush)
+
+            let older = await node.advance(namespace)
+            used.insert(older)
+            let latest = await node.advance(namespace)
+            used.insert(latest)
+            // The promoted replica never saw the last invalidation.
+            _ = try await client.execute(["SET", .string(Self.key), .string(String(older))])
+            #expect(await node.refresh())
+            let afterRollback = try #require(try await Self.shared(client))
+            #expect(!used.contains(afterRollback), "neither the rolled-back epoch nor any other used one")
+            #expect(node.table.current(namespace) == afterRollback)
             await client.shutdown()
         }
     }
 
-    @Test("with Redis down, advance invalidates locally and pushes to Redis and other nodes once it is back")
+    @Test("Redis restarted without persistence while two nodes run: both settle on one new epoch")
+    func restartWithoutPersistence() async throws {
+        try await withRedisServer { server async throws in
+            let clientA = makeClient(server)
+            let clientB = makeClient(server)
+            let nodeA = RedisGenerations(client: clientA, table: NamespaceGenerations(), retryInterval: .milliseconds(100))
+            let nodeB = RedisGenerations(client: clientB, table: NamespaceGenerations(), retryInterval: .milliseconds(100))
+            let subscribers = [nodeA, nodeB].map { $0.makeSubscriber(configuration: RedisSubscriber.Configuration(url: server.url)) }
+            let tasks = subscribers.map { subscriber in Task { try await subscriber.run() } }
+            defer { tasks.forEach { $0.cancel() } }
+            #expect(await eventually(within: .seconds(3)) { subscribers.allSatisfy(\.isSubscribed) })
+            let invalidated = await nodeA.advance(namespace)
+            #expect(try await nodeB.generation(of: namespace).get() == invalidated)
+
+            try await server.restart()
+            let settled = await eventually(within: .seconds(10)) {
+                guard let shared = try? await Self.shared(clientA) else { return false }
+                return nodeA.table.current(namespace) == shared && nodeB.table.current(namespace) == shared
+            }
+            #expect(settled, "A at \(nodeA.table.current(namespace)), B at \(nodeB.table.current(namespace))")
+            #expect(nodeA.table.current(namespace) != invalidated)
+            #expect(Self.isEpoch(nodeA.table.current(namespace)))
+            for task in tasks {
+                task.cancel()
+                try await task.value
+            }
+            await clientA.shutdown()
+            await clientB.shutdown()
+        }
+    }
+
+    @Test("with Redis down, advance invalidates locally and a new shared epoch reaches Redis and other nodes once it is back")
     func advanceWhileRedisIsDown() async throws {
         try await withRedisServer { server async throws in
             let clientA = makeClient(server)
             let clientB = makeClient(server)
             let nodeA = RedisGenerations(client: clientA, retryInterval: .milliseconds(100))
             let nodeB = RedisGenerations(client: clientB)
-            #expect(await nodeA.advance(namespace) == 1)
-            #expect(try await nodeB.generation(of: namespace).get() == 1)
+            let first = await nodeA.advance(namespace)
+            #expect(try await nodeB.generation(of: namespace).get() == first)
 
             await server.kill9()
             #expect(await nodeA.advanceShared(namespace) == nil)
             #expect(await nodeA.load(namespace) == nil)
             #expect(!(await nodeA.refresh(namespaces: ["acme/docs"])))
-            #expect(nodeA.table.current(namespace) == 1, "a failed shared advance changes nothing")
-            #expect(await nodeA.advance(namespace) == 2, "fail-open: invalidated locally at once")
+            #expect(nodeA.table.current(namespace) == first, "a failed shared advance changes nothing")
+            let local = await nodeA.advance(namespace)
+            #expect(Self.isEpoch(local) && local != first, "fail-open: invalidated locally at once")
             #expect(nodeA.pendingNamespaces == ["acme/docs"])
 
             try await server.launch()  // same port, empty data
             let subscriber = nodeB.makeSubscriber(configuration: RedisSubscriber.Configuration(url: server.url))
             try await withRunningSubscriber(subscriber) { () async throws in
-                let pushed = await eventually(within: .seconds(5)) { nodeA.pendingNamespaces.isEmpty }
-                #expect(pushed)
-                #expect(try await clientB.execute(["GET", "ac:gen:acme/docs"]).integer == 2)
-                #expect(await eventually(within: .seconds(2)) { nodeB.table.current(namespace) == 2 })
-                #expect(await nodeB.advance(namespace) == 3)
-                #expect(await eventually(within: .seconds(2)) { await nodeA.refresh() && nodeA.table.current(namespace) == 3 })
+                #expect(await eventually(within: .seconds(5)) { nodeA.pendingNamespaces.isEmpty })
+                let pushed = try #require(try await Self.shared(clientB))
+                #expect(pushed != first && pushed != local, "a new epoch, set after the local invalidation")
+                #expect(nodeA.table.current(namespace) == pushed)
+                #expect(await eventually(within: .seconds(2)) { nodeB.table.current(namespace) == pushed })
+                let next = await nodeB.advance(namespace)
+                #expect(await eventually(within: .seconds(2)) {
+                    guard await nodeA.refresh(), let shared = try? await Self.shared(clientA) else { return false }
+                    return nodeA.table.current(namespace) != pushed && nodeA.table.current(namespace) == shared
+                })
+                #expect(next != pushed)
             }
             await clientA.shutdown()
             await clientB.shutdown()
+        }
+    }
+
+    @Test("a namespace met while Redis hangs gets a provisional epoch (not 0), replaced by Redis's once it answers")
+    func firstSightWhileRedisHangs() async throws {
+        try await withRedisServer { server async throws in
+            let clientA = makeClient(server)
+            let clientC = makeClient(server)
+            let nodeA = RedisGenerations(client: clientA)
+            let shared = await nodeA.advance(namespace)
+            let nodeC = RedisGenerations(client: clientC, retryInterval: .milliseconds(100))
+
+            await server.freeze()
+            let provisional = try await nodeC.generation(of: namespace).get()
+            #expect(Self.isEpoch(provisional))
+            #expect(nodeC.pendingNamespaces == ["acme/docs"])
+            #expect(nodeC.generation(of: namespace).atHand == provisional, "answered from memory meanwhile")
+            server.thaw()
+            #expect(await eventually(within: .seconds(5)) { nodeC.pendingNamespaces.isEmpty })
+            #expect(nodeC.table.current(namespace) == shared)
+            await clientA.shutdown()
+            await clientC.shutdown()
+        }
+    }
+
+    @Test("with scripting refused (ACL -@scripting), plain commands keep the rules: created when missing, never 0")
+    func withoutScripts() async throws {
+        try await withRedisServer { server async throws in
+            let admin = makeClient(server)
+            let client = makeClient(server)
+            _ = try await admin.execute(["ACL", "SETUSER", "default", "-@scripting"])
+            let nodeA = RedisGenerations(client: client, table: NamespaceGenerations())
+            let nodeB = RedisGenerations(client: client, table: NamespaceGenerations())
+            let created = try await nodeA.generation(of: namespace).get()
+            #expect(Self.isEpoch(created))
+            #expect(try await nodeB.generation(of: namespace).get() == created)
+            let advanced = await nodeA.advance(namespace)
+            #expect(Self.isEpoch(advanced) && advanced != created)
+            #expect(try await Self.shared(admin) == advanced)
+            _ = try await admin.execute(["DEL", .string(Self.key)])
+            #expect(await nodeB.refresh())
+            let recreated = try #require(try await Self.shared(admin))
+            #expect(![0, created, advanced].contains(recreated))
+            #expect(nodeB.table.current(namespace) == recreated)
+            await admin.shutdown()
+            await client.shutdown()
+        }
+    }
+
+    @Test("run() re-reads periodically: a generation key lost without any broadcast is re-created with a new epoch")
+    func periodicRefresh() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let node = RedisGenerations(client: client, table: NamespaceGenerations(), refreshInterval: .milliseconds(50))
+            let invalidated = await node.advance(namespace)
+            let task = Task { try await node.run() }
+            _ = try await client.execute(["DEL", .string(Self.key)])
+            #expect(await eventually(within: .seconds(5)) {
+                guard let shared = try? await Self.shared(client) else { return false }
+                return shared != invalidated && node.table.current(namespace) == shared
+            })
+            task.cancel()
+            try await task.value
+            await client.shutdown()
         }
     }
 

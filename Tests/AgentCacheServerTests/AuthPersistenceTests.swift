@@ -6,6 +6,9 @@ import AgentCacheTestSupport
 import Foundation
 import HTTPTypes
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Keys, usage and namespaces survive a server restart: in `keys.json` without Redis, in
 /// Redis with it.
@@ -68,6 +71,32 @@ struct AuthPersistenceTests {
                 #expect(refused.headers[.retryAfter] == "1")
                 #expect(try await api.get(Body.chat(), headers: keyHeaders(known)).status == .ok)
             }
+        }
+    }
+
+    @Test("a second server on the same --data-dir does not start: it names the directory and the holder; keys of the first survive its restart")
+    func dataDirectoryLocked() async throws {
+        let directory = temporaryDataDirectory()
+        let clock = ManualClock(millis: testEpochMillis)
+        let key = try await withAuthServer(clock: clock, dataDirectory: directory) { api in
+            let key = try await api.provisionKey()
+            var configuration = ServerConfiguration()
+            configuration.adminToken = testAdminToken
+            configuration.dataDirectory = directory
+            do {
+                _ = try AgentCacheServer.buildApplication(configuration: configuration)
+                Issue.record("a second server started on a locked data directory")
+            } catch let error as CacheError {
+                #expect(error.message == "data directory \(directory) is in use by another agentcache process (pid \(getpid()), see \(directory)/agentcache.lock); stop it or give this one another --data-dir")
+            }
+            return key
+        }
+        // A killed writer's temp file is removed at start.
+        try Data("{partial".utf8).write(to: URL(fileURLWithPath: directory + "/keys.json.tmp"))
+        try await withAuthServer(clock: clock, dataDirectory: directory) { api async throws in
+            let reply = try await api.get(Body.chat(), headers: keyHeaders(key))
+            #expect(reply.status == .ok)
+            #expect(!FileManager.default.fileExists(atPath: directory + "/keys.json.tmp"))
         }
     }
 

@@ -64,8 +64,27 @@ struct AuthProvisioningTests {
             try expectError(try await api.post("/api/provision/jettythunder", "{}", headers: wrong), .unauthorized, "INVALID_API_KEY")
             let key = try await api.provisionKey()
             // A tenant's own key is not an admin token.
-            try expectError(try await api.request("/api/provision/\(key)", headers: [.authorization: "Bearer \(key)"]), .unauthorized, "INVALID_API_KEY")
+            try expectError(try await api.post("/api/provision/\(key)/revoke", "", headers: [.authorization: "Bearer \(key)"]), .unauthorized, "INVALID_API_KEY")
             try expectError(try await api.post("/api/provision/\(key)/revoke", "", headers: wrong), .unauthorized, "INVALID_API_KEY")
+        }
+    }
+
+    @Test("GET /api/provision/<key> answers that key's holder (the seed's 'verify key is active' step), never another key's")
+    func keyInfoForItsHolder() async throws {
+        try await withAuthServer { api in
+            let key = try await api.provisionKey(project: "mine")
+            let other = try await api.provisionKey(project: "theirs")
+            let digest = try APIKey.parse(key).digest
+            for headers: HTTPFields in [[.authorization: "Bearer \(key)"], keyHeaders(key)] {
+                let reply = try await api.request("/api/provision/\(key)", headers: headers)
+                #expect(reply.status == .ok, "\(reply.text)")
+                #expect(try reply.object()["status"] as? String == "active")
+                #expect(!reply.text.contains(key) && !reply.text.contains(digest))
+            }
+            try expectError(try await api.request("/api/provision/\(other)", headers: keyHeaders(key)), .forbidden, "INSUFFICIENT_PERMISSIONS")
+            try expectError(try await api.request("/api/provision/\(key)"), .unauthorized, "API_KEY_REQUIRED")
+            #expect(try await api.post("/api/provision/\(key)/revoke", "", headers: adminHeaders).status == .ok)
+            try expectError(try await api.request("/api/provision/\(key)", headers: keyHeaders(key)), .unauthorized, "INVALID_API_KEY")
         }
     }
 
@@ -128,6 +147,77 @@ struct AuthProvisioningTests {
             clock.advance(by: 3_600_000)
             try expectError(try await api.get(Body.chat(), headers: keyHeaders(old)), .unauthorized, "API_KEY_EXPIRED")
             #expect(try await api.get(Body.chat(), headers: keyHeaders(new)).status == .ok)
+        }
+    }
+
+    @Test("tenants are one-to-one with (user_id, integration, project_id): names that clean to one tenant are 409 CONFLICT after the first")
+    func tenantCollisionRefused() async throws {
+        try await withAuthServer { api in
+            let first = try await api.post("/api/provision", #"{"user_id":"c1","integration":"shop","project_id":"eu_web"}"#, headers: adminHeaders)
+            #expect(first.status == .created)
+            #expect(try first.object()["namespace"] as? String == "shop_eu_web")
+            let c1 = try #require(try first.object()["api_key"] as? String)
+            _ = try await api.set(Body.set(response: "\"c1 only\""), headers: keyHeaders(c1))
+            for body in [
+                #"{"user_id":"c2","integration":"shop_eu","project_id":"web"}"#,
+                #"{"user_id":"c3","integration":"shop","project_id":"EU.web"}"#,
+            ] {
+                let refused = try await api.post("/api/provision", body, headers: adminHeaders)
+                try expectError(refused, .conflict, "CONFLICT")
+                #expect(
+                    try refused.object()["error"] as? String
+                        == "tenant namespace 'shop_eu_web' already belongs to a different (user_id, integration, project_id); choose another integration or project_id"
+                )
+                #expect(!refused.text.contains("c1"), "the holder is not revealed")
+            }
+            // The same triple may have several keys, all in its tenant.
+            let again = try await api.post("/api/provision", #"{"user_id":"c1","integration":"shop","project_id":"eu_web"}"#, headers: adminHeaders)
+            #expect(again.status == .created)
+            let second = try #require(try again.object()["api_key"] as? String)
+            #expect(jsonBool(try await api.get(Body.chat(), headers: keyHeaders(second)).object()["hit"]) == true)
+        }
+    }
+
+    @Test("the same integration and project for another user_id is 409 CONFLICT, not a shared tenant")
+    func tenantOfAnotherUserRefused() async throws {
+        try await withAuthServer { api in
+            let first = try await api.post("/api/provision", #"{"user_id":"c1","integration":"shop","project_id":"web"}"#, headers: adminHeaders)
+            #expect(first.status == .created)
+            let other = try await api.post("/api/provision", #"{"user_id":"c2","integration":"shop","project_id":"web"}"#, headers: adminHeaders)
+            try expectError(other, .conflict, "CONFLICT")
+            // A JettyThunder environment is its own triple (jettythunder, jettythunder, <environment>).
+            let jetty = try await api.post("/api/provision/jettythunder", #"{"environment":"staging"}"#, headers: adminHeaders)
+            #expect(jetty.status == .created)
+            let lookalike = try await api.post("/api/provision", #"{"user_id":"c1","integration":"jettythunder","project_id":"staging"}"#, headers: adminHeaders)
+            try expectError(lookalike, .conflict, "CONFLICT")
+        }
+    }
+
+    @Test("rotating a key again during its grace period replaces the pending successor: the first successor stops working, the grace is not extended")
+    func rotateDuringGraceReplacesSuccessor() async throws {
+        let clock = ManualClock(millis: testEpochMillis)
+        try await withAuthServer(clock: clock, configure: { $0.rotationGraceSeconds = 3_600 }) { api in
+            let old = try await api.provisionKey()
+            let firstReply = try await api.post("/api/provision/\(old)/rotate", "", headers: adminHeaders).object()
+            let first = try #require(firstReply["api_key"] as? String)
+            #expect(try await api.get(Body.chat(), headers: keyHeaders(first)).status == .ok)
+            clock.advance(by: 60_000)
+            let secondReply = try await api.post("/api/provision/\(old)/rotate", "", headers: adminHeaders).object()
+            let second = try #require(secondReply["api_key"] as? String)
+            #expect(secondReply["old_key_valid_until"] as? String == firstReply["old_key_valid_until"] as? String)
+            try expectError(try await api.get(Body.chat(), headers: keyHeaders(first)), .unauthorized, "INVALID_API_KEY")
+            #expect(try await api.keyInfo(first)["status"] as? String == "revoked")
+            #expect(try await api.get(Body.chat(), headers: keyHeaders(second)).status == .ok)
+            #expect(try await api.get(Body.chat(), headers: keyHeaders(old)).status == .ok)
+            // A successor that was rotated itself is not replaced from the old key: 409.
+            let third = try #require(try await api.post("/api/provision/\(second)/rotate", "", headers: adminHeaders).object()["api_key"] as? String)
+            try expectError(try await api.post("/api/provision/\(old)/rotate", "", headers: adminHeaders), .conflict, "CONFLICT")
+            #expect(try await api.get(Body.chat(), headers: keyHeaders(second)).status == .ok)
+            #expect(try await api.get(Body.chat(), headers: keyHeaders(third)).status == .ok)
+            // The revoked first successor cannot be rotated.
+            try expectError(try await api.post("/api/provision/\(first)/rotate", "", headers: adminHeaders), .badRequest, "INVALID_REQUEST")
+            clock.advance(by: 3_600_000)
+            try expectError(try await api.get(Body.chat(), headers: keyHeaders(old)), .unauthorized, "API_KEY_EXPIRED")
         }
     }
 }

@@ -38,7 +38,14 @@ struct BadInputTests {
         BadBody("malformed JSON: two objects", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),\#(tail)}{}"#),
         BadBody("malformed JSON: NaN", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"temperature":NaN,\#(tail)}"#),
         BadBody("malformed JSON: number with a leading zero", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"temperature":01,\#(tail)}"#),
-        BadBody("malformed JSON: number overflowing a double", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"temperature":1e999,\#(tail)}"#),
+        BadBody("number beyond the exponent bound (1e10000)", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"temperature":1e10000,\#(tail)}"#),
+        BadBody("number with 1001 significant digits", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"params":{"seed":1\#(String(repeating: "2", count: 1000))},\#(tail)}"#),
+        BadBody("the same generation parameter at both levels with different values", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"max_tokens":5,"params":{"max_tokens":4000},\#(tail)}"#),
+        BadBody("stream is a string", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"stream":"true",\#(tail)}"#),
+        BadBody("cache is an array", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"cache":[],\#(tail)}"#),
+        BadBody("cache.refresh true (not supported yet)", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"cache":{"refresh":true},\#(tail)}"#),
+        BadBody("33 tags", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"tags":[\#((0..<33).map { "\"t\($0)\"" }.joined(separator: ","))],\#(tail)}"#),
+        BadBody("a tag of 129 bytes", #"{"provider":"openai","model":"gpt-4o","messages":\#(messages),"tags":["\#(String(repeating: "t", count: 129))"],\#(tail)}"#),
         BadBody("malformed JSON: raw control character in a string", "{\"provider\":\"open\u{01}ai\",\"model\":\"gpt-4o\",\"messages\":\(messages),\(tail)}"),
         BadBody("malformed JSON: invalid escape", #"{"provider":"open\qai","model":"gpt-4o","messages":\#(messages),\#(tail)}"#),
         BadBody("malformed JSON: lone UTF-16 surrogate escape", #"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"\ud800"}],\#(tail)}"#),
@@ -117,7 +124,9 @@ struct BadInputTests {
         BadBody("ttl true", Body.set(response: #""changed""#, #""ttl":true"#)),
         BadBody("ttl an array", Body.set(response: #""changed""#, #""ttl":[60]"#)),
         BadBody("ttl -0", Body.set(response: #""changed""#, #""ttl":-0"#)),
-        BadBody("response nested 33 levels deep", Body.set(response: nested(32), #""ttl":60"#)),
+        BadBody("response nested 513 levels deep", Body.set(response: nested(513), #""ttl":60"#)),
+        BadBody("response nested 100 000 levels deep", Body.set(response: nested(100_000), #""ttl":60"#)),
+        BadBody("response opening 100 000 arrays and never closing them", Body.set(response: String(repeating: "[", count: 100_000), #""ttl":60"#)),
         BadBody("duplicate response key", Body.set(response: #""changed""#, #""response":"again""#)),
     ]
 
@@ -152,6 +161,35 @@ struct BadInputTests {
             #expect(deepResponse.status == .ok, "\(deepResponse.text)")
             let json = try await api.get(Body.chat(content: "other")).object()
             #expect(try canonicalJSON(json["response"]) == canonicalJSON(parseJSON(Self.nested(31))))
+        }
+    }
+
+    @Test("a response nested 40 and 512 levels deep is stored and answered byte for byte", arguments: [40, 512])
+    func deepResponseRoundTrips(depth: Int) async throws {
+        try await withTestServer { api in
+            let response = String(repeating: #"{"a":["#, count: depth / 2) + #"" \u00e9 ""# + String(repeating: "]}", count: depth / 2)
+            let set = try await api.set(Body.set(response: response))
+            #expect(set.status == .ok, "\(set.text)")
+            for _ in 0..<2 {
+                // The second get may be answered by the hit fast path.
+                let hit = try await api.get(Body.chat())
+                #expect(hit.xCache == "HIT-edge", "\(hit.text.prefix(200))")
+                #expect(hit.text.hasPrefix(#"{"hit":true,"response":"# + response + #","tier":"edge","#), "\(hit.text.prefix(200))")
+            }
+        }
+    }
+
+    @Test("the 400 for depth says which limit was hit: 512 for a response, 32 for key material")
+    func depthMessagesNameTheLimit() async throws {
+        try await withTestServer { api in
+            let response = try await api.set(Body.set(response: Self.nested(513)))
+            try expectError(response, .badRequest, "INVALID_REQUEST")
+            let responseMessage = try response.object()["error"] as? String ?? ""
+            #expect(responseMessage.hasPrefix("response is nested deeper than 512 levels"), "\(responseMessage)")
+            let key = try await api.get(Body.chat(#""params":{"x":\#(Self.nested(31))}"#))
+            try expectError(key, .badRequest, "INVALID_REQUEST")
+            let keyMessage = try key.object()["error"] as? String ?? ""
+            #expect(keyMessage.hasPrefix(#""params" is nested too deeply: key material may nest 32 levels"#), "\(keyMessage)")
         }
     }
 

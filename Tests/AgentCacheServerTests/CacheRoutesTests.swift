@@ -177,12 +177,14 @@ struct CacheRoutesTests {
         }
     }
 
-    @Test("get with an unrelated extra member still finds the entry (only key fields matter)")
-    func extraMembersIgnored() async throws {
+    @Test("get with control members still finds the entry; any other extra member is a generation parameter and misses (SPEC §1)")
+    func extraMembersAreKeyMaterial() async throws {
         try await withTestServer { api in
             _ = try await api.set(Body.set(response: "1"))
-            let json = try await api.get(Body.chat(#""stream":false,"metadata":{"trace":"abc"}"#)).object()
-            #expect(jsonBool(json["hit"]) == true)
+            let controls = try await api.get(Body.chat(#""stream":false,"cache":{"tokens":10},"tags":["a"],"ttl":5,"response":null"#)).object()
+            #expect(jsonBool(controls["hit"]) == true)
+            let other = try await api.get(Body.chat(#""stream":false,"metadata":{"trace":"abc"}"#)).object()
+            #expect(jsonBool(other["hit"]) == false)
         }
     }
 

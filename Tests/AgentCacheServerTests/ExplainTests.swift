@@ -60,6 +60,29 @@ struct ExplainTests {
         }
     }
 
+    @Test("explain shows top-level generation parameters merged into params, and leaves control members out")
+    func topLevelParametersInParams() async throws {
+        try await withTestServer { api in
+            let body = #"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"get_weather"}}],"max_tokens":5,"response_format":{"type":"json_object"},"stream":true,"tags":["t"],"cache":{"tokens":3},"params":{"seed":9007199254740993}}"#
+            let json = try await api.explain(body).object()
+            let fields = try Self.fields(json)
+            #expect(fields.map(\.name) == ["tenant", "namespace", "generation", "provider", "model", "messages", "params"])
+            let params = fields.first { $0.name == "params" }?.canonical as? String
+            #expect(params == #"{"max_tokens":5,"response_format":{"type":"json_object"},"seed":9007199254740993,"tools":[{"function":{"name":"get_weather"},"type":"function"}]}"#)
+            let viaParams = #"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"params":{"seed":9007199254740993,"tools":[{"type":"function","function":{"name":"get_weather"}}],"max_tokens":5,"response_format":{"type":"json_object"}}}"#
+            #expect(try await api.explain(viaParams).object()["key"] as? String == json["key"] as? String)
+        }
+    }
+
+    @Test("explain shows numbers a Double would round in their exact form")
+    func exactNumbers() async throws {
+        try await withTestServer { api in
+            let fields = try Self.fields(try await api.explain(Body.chat(#""temperature":0.30000000000000001,"params":{"seed":12345678901234567891,"big":1E+400,"small":1e-400}"#)).object())
+            #expect(fields.first { $0.name == "temperature" }?.canonical as? String == "0.30000000000000001")
+            #expect(fields.first { $0.name == "params" }?.canonical as? String == #"{"big":1e400,"seed":12345678901234567891,"small":1e-400}"#)
+        }
+    }
+
     @Test("explain of a fractional temperature shows its shortest form")
     func fractionalTemperature() async throws {
         try await withTestServer { api in

@@ -154,6 +154,95 @@ struct KeyCanonicalisationTests {
         }
     }
 
+    // MARK: Issue 11: nothing a request says is dropped before hashing
+
+    /// A body with `messages` `hi` and `extra` members.
+    static func hi(_ extra: String) -> String {
+        #"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"hi"}]"# + (extra.isEmpty ? "" : "," + extra) + "}"
+    }
+
+    /// Pairs of bodies that differ in one generation parameter: storing the first, then getting
+    /// the second must miss, and each must find its own answer.
+    static let differentParameters: [Variant] = [
+        Variant(name: "tools get_weather vs get_news", body: #""tools":[{"type":"function","function":{"name":"get_weather"}}]|"tools":[{"type":"function","function":{"name":"get_news"}}]"#),
+        Variant(name: "max_tokens 5 vs 4000", body: #""max_tokens":5|"max_tokens":4000"#),
+        Variant(name: "response_format vs none", body: #""response_format":{"type":"json_object"}|"#),
+        Variant(name: "params.seed 9007199254740993 vs 9007199254740992", body: #""params":{"seed":9007199254740993}|"params":{"seed":9007199254740992}"#),
+        Variant(name: "params.seed 12345678901234567890 vs 12345678901234567891", body: #""params":{"seed":12345678901234567890}|"params":{"seed":12345678901234567891}"#),
+        Variant(name: "top-level seed 1e400 vs 1e401", body: #""seed":1e400|"seed":1e401"#),
+        Variant(name: "an unknown provider-specific member 1 vs 2", body: #""n":1|"n":2"#),
+    ]
+
+    @Test("a request differing in one generation parameter, top level or params, never gets the other's answer", arguments: differentParameters)
+    func differentParameterMisses(variant: Variant) async throws {
+        let halves = variant.body.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        try await withTestServer { api in
+            let first = Self.hi(halves[0]), second = Self.hi(halves[1])
+            let set = try await api.set(String(first.dropLast()) + #","response":{"content":"A"}}"#)
+            #expect(set.status == .ok, "\(set.text)")
+            let miss = try await api.get(second)
+            #expect(miss.status == .ok, "\(miss.text)")
+            #expect(miss.xCache == "MISS", "\(miss.text)")
+            #expect(jsonBool(try miss.object()["hit"]) == false)
+            _ = try await api.set(String(second.dropLast()) + #","response":{"content":"B"}}"#)
+            let own = try await api.get(first).object()
+            #expect(try canonicalJSON(own["response"]) == canonicalJSON(["content": "A"]))
+            let other = try await api.get(second).object()
+            #expect(try canonicalJSON(other["response"]) == canonicalJSON(["content": "B"]))
+        }
+    }
+
+    @Test("stream true and false are accepted and are one key (stream is a control member)")
+    func streamIsNotKeyMaterial() async throws {
+        try await withTestServer { api in
+            let set = try await api.set(Self.hi(#""stream":true,"response":{"content":"A"}"#))
+            #expect(set.status == .ok, "\(set.text)")
+            let hit = try await api.get(Self.hi(#""stream":false"#))
+            #expect(hit.xCache == "HIT-edge", "\(hit.text)")
+            #expect(try hit.object()["key"] as? String == set.object()["key"] as? String)
+            #expect(try await api.get(Self.hi(#""stream":true"#)).xCache == "HIT-edge")
+            #expect(try await api.get(Self.hi("")).xCache == "HIT-edge")
+        }
+    }
+
+    @Test("max_tokens at the top level and in params is one entry; different values at both levels are 400")
+    func topLevelAndParamsAreOneEntry() async throws {
+        try await withTestServer { api in
+            let set = try await api.set(Self.hi(#""max_tokens":5,"response":"five""#)).object()
+            let hit = try await api.get(Self.hi(#""params":{"max_tokens":5}"#))
+            #expect(hit.xCache == "HIT-edge", "\(hit.text)")
+            #expect(try hit.object()["key"] as? String == set["key"] as? String)
+            #expect(try await api.get(Self.hi(#""max_tokens":5,"params":{"max_tokens":5}"#)).xCache == "HIT-edge")
+            let conflict = try await api.get(Self.hi(#""max_tokens":5,"params":{"max_tokens":4000}"#))
+            try expectError(conflict, .badRequest, "INVALID_REQUEST")
+            #expect(try conflict.object()["error"] as? String == #""max_tokens" is sent both at the top level and in params, with different values"#)
+        }
+    }
+
+    @Test("message members other than role and content are key material over HTTP: name, tool_call_id, tool_calls, image parts")
+    func messageMembersMiss() async throws {
+        let messages = [
+            #"[{"role":"user","content":"hi","name":"alice"}]"#,
+            #"[{"role":"user","content":"hi","name":"bob"}]"#,
+            #"[{"role":"tool","content":"72F","tool_call_id":"call_1"}]"#,
+            #"[{"role":"tool","content":"72F","tool_call_id":"call_2"}]"#,
+            #"[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"get_weather","arguments":"{}"}}]}]"#,
+            #"[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"get_news","arguments":"{}"}}]}]"#,
+            #"[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://img/1.png"}}]}]"#,
+            #"[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://img/2.png"}}]}]"#,
+        ]
+        try await withTestServer { api in
+            for (index, list) in messages.enumerated() {
+                let set = try await api.set(#"{"provider":"openai","model":"gpt-4o","messages":\#(list),"response":\#(index)}"#)
+                #expect(set.status == .ok, "\(set.text)")
+            }
+            for (index, list) in messages.enumerated() {
+                let hit = try await api.get(#"{"provider":"openai","model":"gpt-4o","messages":\#(list)}"#).object()
+                #expect(number(hit["response"]) == Double(index), "\(list)")
+            }
+        }
+    }
+
     @Test("empty params object is the same request as params absent")
     func emptyParamsIsAbsent() async throws {
         try await withTestServer { api in

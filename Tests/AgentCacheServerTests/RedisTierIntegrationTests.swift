@@ -68,7 +68,8 @@ struct RedisTierIntegrationTests {
                     #expect(try await nodeB.get(Self.request).xCache == "HIT-edge")
 
                     let invalidated = try await nodeA.invalidate(#"{"namespace":"shared"}"#).object()
-                    #expect(invalidated["generation"] as? Int == 1)
+                    let generation = (invalidated["generation"] as? NSNumber)?.uint64Value ?? 0
+                    #expect(generation >= 1 && generation <= RedisGenerations.maxEpoch, "a random epoch: \(generation)")
                     let started = ContinuousClock.now
                     let missed = await eventually(within: .milliseconds(200)) {
                         (try? await nodeB.get(Self.request).xCache) == "MISS"
@@ -96,7 +97,8 @@ struct RedisTierIntegrationTests {
                     #expect(miss.status == .ok)
                     let set = try await api.set(String(other.dropLast()) + #","response":"stored while hung"}"#)
                     #expect(set.status == .ok)
-                    #expect(ContinuousClock.now - started < .seconds(1))
+                    // Never a hang; the latency bound is scripts/faults' (redis-sigstop).
+                    #expect(ContinuousClock.now - started < .seconds(10))
                     // The edge tier keeps answering what it holds.
                     #expect(try await api.get(other).xCache == "HIT-edge")
                 }

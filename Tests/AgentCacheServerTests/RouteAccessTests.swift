@@ -67,13 +67,14 @@ struct RouteAccessTests {
                     switch credential {
                     case .none: headers = []
                     case .wrongScope: headers = ["X-API-Key: " + keys[scopes.first { $0 != scope }!]!]
-                    case .rightScope: headers = scope.map { ["X-API-Key: " + keys[$0]!] } ?? []
+                    case .rightScope: headers = scope.map { ["X-API-Key: " + keys[$0]!] } ?? (access == "admin or key holder" ? ["X-API-Key: " + subject] : [])
                     case .admin: headers = ["Authorization: Bearer " + testAdminToken]
                     }
                     let answer = try await Self.send(api.port, method, path, body, headers)
                     let label = "\(credential) \(method) \(path) [\(access)] → \(answer.status) \(answer.body)"
                     switch (access, credential) {
-                    case ("public", _), ("admin", .admin), (_, .rightScope) where scope != nil:
+                    case ("public", _), ("admin", .admin), ("admin or key holder", .admin), ("admin or key holder", .rightScope),
+                        (_, .rightScope) where scope != nil:
                         #expect(![401, 403, 404].contains(answer.status) && answer.status < 500, "\(label)")
                     case ("admin", _), (_, .none), (_, .admin):
                         #expect(answer.status == 401, "\(label)")
@@ -137,6 +138,9 @@ struct RouteAccessTests {
                 #expect(try await Self.send(api.port, "GET", "/api/stats", "", headers).status == 400)
                 #expect(try await Self.send(api.port, "GET", "/api/provision/\(a)", "", headers + ["Authorization: Bearer \(testAdminToken)"]).status == 400)
             }
+            // An empty X-API-Key is no key: the Authorization header's counts.
+            let fallback = try await Self.send(api.port, "POST", "/api/cache/get", Body.chat(), ["X-API-Key:", "Authorization: Bearer \(a)"])
+            #expect(fallback.status == 200)
             // The same value twice is one value.
             let same = try await Self.send(api.port, "POST", "/api/cache/get", Body.chat(), ["X-API-Key: \(a)", "X-API-Key: \(a)"])
             #expect(same.status == 200 && same.headers["x-cache"] == "HIT-edge")

@@ -16,6 +16,34 @@ public enum TestProcess {
         return process
     }
 
+    /// Runs `executable` with `arguments` and only `environment` (nothing inherited) to its
+    /// end: its exit status and standard error, standard output discarded. A process still
+    /// running after `killAfter` is killed (SIGTERM), so a command that should have failed
+    /// cannot hang the suite. Blocking steps run on NIO's blocking pool.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        killAfter: Duration = .seconds(60)
+    ) async throws -> (status: Int32, standardError: String) {
+        try await NIOThreadPool.singleton.runIfActive {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let box = ProcessBox(process)
+            let seconds = Double(killAfter.components.seconds)
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { if box.process.isRunning { box.process.terminate() } }
+            let bytes = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     /// Runs `body` with `server` and always calls `stop` on it afterwards, thrown or not.
     public static func using<Server, T>(
         _ server: Server,

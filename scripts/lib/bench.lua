@@ -12,6 +12,8 @@
 --   zipf=S        Zipf exponent of the key choice (default 1.0; 0 = uniform)
 --   set=F         fraction of requests that are sets of the chosen key (default 0)
 --   seed=N        random seed (each thread adds its number)
+--   delay=MS      wait MS milliseconds before each request of a connection (default none: as
+--                 fast as answers come); a paced load whose latency is not its own queueing
 --
 -- Requests are preformatted per key (head and body) and joined with the API key's header line
 -- per request. No response() is defined: wrk then does not copy headers and bodies into Lua.
@@ -83,6 +85,11 @@ function init(args)
         options[name] = value
     end
     mode = assert(options.mode, "bench.lua: mode= is required")
+    if options.delay then
+        local milliseconds = assert(tonumber(options.delay), "bench.lua: delay= takes milliseconds")
+        -- wrk looks for a global delay() after init; without one it sends back to back.
+        delay = function() return milliseconds end
+    end
     set_fraction = tonumber(options.set) or 0
     math.randomseed((tonumber(options.seed) or 1) * 7919 + (thread_number or 1))
 

@@ -120,13 +120,12 @@ public final class KeyAuthority: Sendable {
     }
 
     /// Lets one request of `record` needing `scope` from `clientAddress` run, or fails with
-    /// 429 `RATE_LIMIT_EXCEEDED` (rate or concurrency), 403 `INSUFFICIENT_PERMISSIONS` (IP not
-    /// allowed, scope missing), 429 `QUOTA_EXCEEDED`. Every error carries the rate-limit
-    /// headers (and `Retry-After` when waiting helps). Pair with `finish`.
-    /// Cost: at hand (`.now`) when the rate limiter holds an allowance, this month's counts
-    /// are loaded and concurrency (if the tier limits it) is counted in process: a limiter
-    /// decision, a ledger lock, a concurrency lock. Otherwise one round trip for each part
-    /// that is not (a Redis script, one store read per account and month, a Redis lease).
+    /// 429 `RATE_LIMIT_EXCEEDED`, 403 `INSUFFICIENT_PERMISSIONS` (IP not allowed, scope
+    /// missing), 429 `QUOTA_EXCEEDED`. Every error carries the rate-limit headers (and
+    /// `Retry-After` when waiting helps). Concurrency is `hold`'s, for the steps that wait.
+    /// Cost: at hand (`.now`) when the rate limiter holds an allowance and this month's counts
+    /// are loaded: a limiter decision and a ledger lock. Otherwise one round trip for each part
+    /// that is not (a Redis script, one store read per account and month).
     public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) -> Eventual<Admission> {
         let limits = plans[record.tier]
         let month = Self.month(of: clock.nowMillis())
@@ -144,13 +143,7 @@ public final class KeyAuthority: Sendable {
                     } catch {
                         return .failure(error)
                     }
-                    guard let concurrent = limits.concurrentRequests else {
-                        return .value(Admission(record: record, limits: limits, rate: rate, slot: nil))
-                    }
-                    return concurrency.acquire(record.account, limit: concurrent).map { slot throws(CacheError) in
-                        try Self.checkSlot(slot, record, limit: concurrent, rate: rate)
-                        return Admission(record: record, limits: limits, rate: rate, slot: slot)
-                    }
+                    return .value(Admission(record: record, limits: limits, rate: rate))
                 }
         }
     }
@@ -203,23 +196,32 @@ public final class KeyAuthority: Sendable {
         }
     }
 
-    /// 429 `RATE_LIMIT_EXCEEDED` (with `Retry-After: 1`) when no concurrency slot was free.
-    private static func checkSlot(_ slot: ConcurrencySlot?, _ record: KeyRecord, limit: Int, rate: RateDecision) throws(CacheError) {
-        guard slot == nil else { return }
-        var headers = rateHeaders(rate)
-        headers["Retry-After"] = "1"
-        throw CacheError(
-            .rateLimitExceeded,
-            "more than \(limit) concurrent requests for this key (\(record.tier.rawValue) tier)",
-            responseHeaders: headers
-        )
-    }
-
-    /// Releases what `admit` took (the concurrency slot). Cost: at hand for tiers without a
-    /// concurrency limit or with an in-process one; one Redis round trip when the slot is shared.
-    public func finish(_ admission: Admission) -> Eventual<Void> {
-        guard let slot = admission.slot else { return .done }
-        return concurrency.release(slot)
+    /// Runs an admitted request's `steps` under its tier's concurrent-request limit. Steps at
+    /// hand finish within the event-loop turn that admitted them and hold nothing; steps that
+    /// must wait (a Redis or origin round trip, a store write) hold one of the key's slots while
+    /// they do, released before their result is handed back, or fail with 429
+    /// `RATE_LIMIT_EXCEEDED` (`Retry-After: 1`) when none is free. The same rule for every
+    /// route and entry point. Cost: nothing for steps at hand; for waiting steps, a lock in
+    /// process or a Redis round trip each to take and give back a shared slot.
+    public func hold<Value: Sendable>(_ admission: Admission, while steps: Eventual<Value>) -> Eventual<Value> {
+        guard case .later(let operation) = steps, let limit = admission.limits.concurrentRequests else { return steps }
+        let record = admission.record
+        return concurrency.acquire(record.account, limit: limit).flatMap { [concurrency] slot in
+            guard let slot else {
+                var headers = Self.rateHeaders(admission.rate)
+                headers["Retry-After"] = "1"
+                return .failure(CacheError(
+                    .rateLimitExceeded,
+                    "more than \(limit) concurrent requests for this key (\(record.tier.rawValue) tier)",
+                    responseHeaders: headers
+                ))
+            }
+            return .later {
+                let result = await operation()
+                _ = await concurrency.release(slot).result
+                return result
+            }
+        }
     }
 
     /// Checks `record` may use client namespace `name` (tier's namespace limit); records it.
@@ -239,8 +241,17 @@ public final class KeyAuthority: Sendable {
 
     // MARK: - Admin
 
-    /// Creates a key for `request`, stores it durably, and returns it (shown once).
+    /// Creates a key for `request`, stores it durably, and returns it (shown once). Throws 409
+    /// `CONFLICT` when the tenant namespace belongs to another `(user_id, integration,
+    /// project_id)`: tenants are one-to-one with them, and the first to claim a name keeps it.
     public func provision(_ request: ProvisionRequest) async throws(CacheError) -> (key: APIKey, record: KeyRecord) {
+        let owner = TenantOwner(userID: request.userID, integration: request.integration, projectID: request.projectID)
+        guard try await store.claimTenant(request.namespace, for: owner) else {
+            throw CacheError(
+                .conflict,
+                "tenant namespace '\(request.namespace)' already belongs to a different (user_id, integration, project_id); choose another integration or project_id"
+            )
+        }
         let key = APIKey.generate(integration: request.integration)
         let now = clock.nowMillis()
         let record = KeyRecord(
@@ -260,12 +271,16 @@ public final class KeyAuthority: Sendable {
     public func info(_ credential: String) async throws(CacheError) -> KeyInfo {
         let record = try await existing(credential)
         let month = Self.month(of: clock.nowMillis())
+        let namespaces = try await ledger.namespaces(account: record.account, month: month)
+        let listed = KeyInfo.namespacesListed
         return KeyInfo(
             record: record,
             status: record.status(at: clock.nowMillis()),
             month: month,
             requests: try await ledger.used(account: record.account, month: month),
-            namespaces: try await ledger.namespaces(account: record.account, month: month).sorted()
+            namespaces: Array(namespaces.sorted().prefix(listed)),
+            namespacesUsed: namespaces.count,
+            namespacesTruncated: namespaces.count > listed || (plans[record.tier].maxNamespaces == nil && namespaces.count >= UsageLedger.namespaceSample)
         )
     }
 
@@ -279,24 +294,52 @@ public final class KeyAuthority: Sendable {
     }
 
     /// A new key with the same tenant, tier, scopes and accounting; the old one keeps working
-    /// for `rotationGraceSeconds`. Rotating a revoked or already retired key is refused.
+    /// for `rotationGraceSeconds`. Rotating a revoked or already retired key is refused (400).
+    /// Rotating a key again during its grace period replaces its pending successor: that one is
+    /// revoked, so a key never has two live successors, and the grace period is not extended.
+    /// 409 `CONFLICT` when the successor was itself rotated (rotate the newest key instead) or
+    /// another rotation of the same key won a race. Reads the record from the store, not the
+    /// cache, so a rotation made on another node is seen.
     public func rotate(_ credential: String) async throws(CacheError) -> (key: APIKey, record: KeyRecord, old: KeyRecord) {
-        var old = try await existing(credential)
+        var old = try await existing(credential, cached: false)
         let now = clock.nowMillis()
         guard old.status(at: now) == "active" else {
             throw .invalidRequest("only an active key can be rotated; this one is \(old.status(at: now))")
+        }
+        var replaced: KeyRecord?
+        if let pending = old.successor {
+            replaced = try await store.record(digest: pending)
+            if replaced?.retiresAtMillis != nil {
+                throw CacheError(.conflict, "this key's successor was rotated too; rotate the newest key of the chain instead")
+            }
+        } else if old.retiresAtMillis != nil {
+            // Rotated before successors were recorded: its successor cannot be found to replace.
+            throw CacheError(.conflict, "this key was already rotated; rotate its successor instead")
+        }
+        if var replaced, replaced.revokedAtMillis == nil {
+            // Revoked before the old record names the new successor: a crash in between leaves
+            // no extra live key, only a retry to do.
+            replaced.revokedAtMillis = now
+            try await store.save([replaced])
+            remember(replaced)
         }
         let key = APIKey.generate(integration: old.integration)
         var fresh = old
         fresh.digest = key.digest
         fresh.createdAtMillis = now
         fresh.retiresAtMillis = nil
+        fresh.successor = nil
+        let previous = old.successor
         let graceEnd = now + Int64((rotationGraceSeconds * 1000).rounded())
         old.retiresAtMillis = min(old.retiresAtMillis ?? graceEnd, graceEnd)
-        try await store.save([fresh, old])
+        old.successor = fresh.digest
+        guard try await store.save(old, ifSuccessorIs: previous) else {
+            throw CacheError(.conflict, "this key was rotated by another request at the same time; read its info and retry")
+        }
+        try await store.save([fresh])
         remember(fresh)
         remember(old)
-        logger.info("API key rotated", metadata: ["namespace": "\(old.namespace)"])
+        logger.info("API key rotated", metadata: ["namespace": "\(old.namespace)", "replaced_pending_successor": "\(replaced != nil)"])
         return (key, fresh, old)
     }
 
@@ -316,14 +359,17 @@ public final class KeyAuthority: Sendable {
         return String(repeating: "0", count: max(0, 4 - year.count)) + year + month
     }
 
-    private func existing(_ credential: String) async throws(CacheError) -> KeyRecord {
+    /// The record of `credential` (400 when malformed, 404 when unknown), from the record cache
+    /// unless `cached` is false.
+    private func existing(_ credential: String, cached: Bool = true) async throws(CacheError) -> KeyRecord {
         let key: APIKey
         do {
             key = try APIKey.parse(credential)
         } catch {
             throw .invalidRequest(error.message)
         }
-        guard let record = try await record(digest: key.digest) else {
+        let found = cached ? try await record(digest: key.digest) : try await store.record(digest: key.digest)
+        guard let record = found else {
             throw CacheError(.notFound, "no such API key")
         }
         return record
@@ -365,5 +411,14 @@ public struct KeyInfo: Sendable {
     /// `yyyymm` the counts are for.
     public let month: String
     public let requests: Int64
+    /// The client namespaces used, sorted, at most `namespacesListed`.
     public let namespaces: [String]
+    /// How many namespaces the key has used: exact on plans with a namespace limit; without
+    /// one at most `UsageLedger.namespaceSample` are remembered.
+    public let namespacesUsed: Int
+    /// Whether more namespaces were (or may have been) used than `namespaces` lists.
+    public let namespacesTruncated: Bool
+
+    /// Namespaces listed at most.
+    public static let namespacesListed = UsageLedger.namespaceSample
 }

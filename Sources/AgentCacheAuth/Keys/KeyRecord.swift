@@ -27,13 +27,16 @@ public struct KeyRecord: Sendable, Equatable {
     public var revokedAtMillis: Int64?
     /// Set by rotate: the end of the old key's grace period.
     public var retiresAtMillis: Int64?
+    /// Set by rotate: the digest of the key that replaced this one (its pending successor while
+    /// this key is in its grace period; a second rotation revokes it and names a new one).
+    public var successor: String?
 
     /// Makes a record; see the properties.
     public init(
         digest: String, account: String, integration: String, namespace: String, environment: String,
         userID: String, projectID: String, tier: PlanTier, sector: String? = nil, useCase: String? = nil,
         scopes: Set<Scope> = Set(Scope.allCases), allowedIPs: IPAllowList, createdAtMillis: Int64,
-        expiresAtMillis: Int64? = nil, revokedAtMillis: Int64? = nil, retiresAtMillis: Int64? = nil
+        expiresAtMillis: Int64? = nil, revokedAtMillis: Int64? = nil, retiresAtMillis: Int64? = nil, successor: String? = nil
     ) {
         self.digest = digest
         self.account = account
@@ -51,6 +54,7 @@ public struct KeyRecord: Sendable, Equatable {
         self.expiresAtMillis = expiresAtMillis
         self.revokedAtMillis = revokedAtMillis
         self.retiresAtMillis = retiresAtMillis
+        self.successor = successor
     }
 
     /// `active`, `revoked`, `expired` or `rotated` (grace over) at `now`.
@@ -75,6 +79,7 @@ public struct KeyRecord: Sendable, Equatable {
         out["expires_at"] = expiresAtMillis.map { String($0) }
         out["revoked_at"] = revokedAtMillis.map { String($0) }
         out["retires_at"] = retiresAtMillis.map { String($0) }
+        out["successor"] = successor
         return out
     }
 
@@ -101,7 +106,8 @@ public struct KeyRecord: Sendable, Equatable {
             scopes: scopes, allowedIPs: allowed, createdAtMillis: created,
             expiresAtMillis: fields["expires_at"].flatMap { Int64($0) },
             revokedAtMillis: fields["revoked_at"].flatMap { Int64($0) },
-            retiresAtMillis: fields["retires_at"].flatMap { Int64($0) }
+            retiresAtMillis: fields["retires_at"].flatMap { Int64($0) },
+            successor: fields["successor"]
         )
     }
 }

@@ -8,13 +8,23 @@ import NIOConcurrencyHelpers
 /// across N nodes the quota can be overshot by at most what the other nodes counted in the
 /// last flush interval. New namespaces go to the store at once (atomic limit check there),
 /// so the namespace limit holds exactly across nodes.
+///
+/// A namespace costs O(1) and the sets stay small: on a plan with a namespace limit an
+/// account's set never grows past the limit; on a plan without one admission needs no set, so
+/// only the first `namespaceSample` namespaces are remembered (for key info) and later ones are
+/// admitted with a lock and no store call.
 public final class UsageLedger: Sendable {
     struct Account: Sendable {
         var month: String
         var persisted: Int64
         var pending: Int64
         var namespaces: Set<String>
+        /// Without a namespace limit: the store refused to remember more (the sample is full).
+        var sampleFull = false
     }
+
+    /// Distinct namespaces remembered per account on plans without a namespace limit.
+    public static let namespaceSample = 100
 
     private let store: any KeyStore
     private let accounts = NIOLockedValueBox([String: Account]())
@@ -62,18 +72,25 @@ public final class UsageLedger: Sendable {
         return accounts.withLockedValue { $0[account].map { $0.persisted + $0.pending } ?? 0 }
     }
 
-    /// The namespaces `account` has used.
+    /// The namespaces `account` has used, as far as they are remembered (see the type).
     func namespaces(account: String, month: String) async throws(CacheError) -> Set<String> {
         try await prepare(account: account, month: month).get()
         return accounts.withLockedValue { $0[account]?.namespaces ?? [] }
     }
 
-    /// Whether `account` may use `namespace` under `limit` distinct namespaces; records it
-    /// when new. At hand (a lock) for a known namespace; one store call for a new one.
+    /// Whether `account` may use `namespace` under `limit` distinct namespaces (nil: no limit,
+    /// always true); records it when new and the set has room (`limit`, or `namespaceSample`
+    /// without one). At hand (a lock) for a known namespace, and for any once an unlimited
+    /// account's sample is full; one store call for a new one otherwise.
     func admitNamespace(account: String, namespace: String, limit: Int?) -> Eventual<Bool> {
-        if accounts.withLockedValue({ $0[account]?.namespaces.contains(namespace) ?? false }) { return .value(true) }
+        let known = accounts.withLockedValue { $0[account].map { $0.sampleFull || $0.namespaces.contains(namespace) } ?? false }
+        if known { return .value(true) }
         return .async { [self] () throws(CacheError) in
-            guard try await store.addNamespace(account: account, namespace: namespace, limit: limit) else { return false }
+            guard try await store.addNamespace(account: account, namespace: namespace, limit: limit ?? Self.namespaceSample) else {
+                guard limit == nil else { return false }
+                accounts.withLockedValue { $0[account]?.sampleFull = true }
+                return true
+            }
             accounts.withLockedValue { _ = $0[account]?.namespaces.insert(namespace) }
             return true
         }

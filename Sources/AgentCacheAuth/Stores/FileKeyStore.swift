@@ -6,43 +6,79 @@ import Darwin
 import AgentCacheCore
 import NIOConcurrencyHelpers
 import NIOPosix
+import ServiceLifecycle
 
-/// Keys, usage and namespaces in `<data-dir>/keys.json`, held in memory and written whole
-/// and atomically: temp file in the same directory, fsync, rename over `keys.json`, fsync
-/// the directory. `save` returns only after that, so an acknowledged key survives a crash.
-/// Usage counts are written by `persistUsage` (every second, and at shutdown): a crash
-/// loses at most the last second of counts, never a key.
+/// Keys, tenant owners, usage and namespaces in `<data-dir>/keys.json`, held in memory and
+/// written whole and atomically: temp file in the same directory, fsync, rename over
+/// `keys.json`, fsync the directory. `save` returns only after that, so an acknowledged key
+/// survives a crash. Usage counts are written by `persistUsage` (every second, and at
+/// shutdown): a crash loses at most the last second of counts, never a key.
+///
+/// The store is the only writer of its directory: it holds a `DataDirectoryLock` from `init`
+/// until graceful shutdown (run it as a service, added before the `UsageFlusher` so the last
+/// flush comes first), so a second process on the same `--data-dir` cannot start and rewrite
+/// `keys.json` from its own memory.
 ///
 /// Writes run on NIO's blocking thread pool, serialised by `writeLock`, each one a snapshot
 /// of the state taken under that lock, so the file never goes back in time.
-public final class FileKeyStore: KeyStore {
+public final class FileKeyStore: KeyStore, Service {
     struct State: Sendable {
         var records: [String: KeyRecord] = [:]
+        /// Tenant namespace -> the owner it was given to.
+        var tenants: [String: TenantOwner] = [:]
         /// account -> month -> requests.
         var usage: [String: [String: Int64]] = [:]
         var namespaces: [String: Set<String>] = [:]
         var dirty = false
+
+        /// Gives each record's tenant to its owner where the tenant has none yet, oldest key
+        /// first: files written before tenants were claimed keep their keys' tenants, and the
+        /// first owner of a tenant keeps it (keys that already shared one go on working). O(n log n).
+        mutating func claimRecordedTenants() {
+            let oldestFirst = records.values.sorted { ($0.createdAtMillis, $0.digest) < ($1.createdAtMillis, $1.digest) }
+            for record in oldestFirst where tenants[record.namespace] == nil {
+                tenants[record.namespace] = TenantOwner(record)
+                dirty = true
+            }
+        }
     }
 
     /// The file written.
     public let path: String
     private let directory: String
+    private let lock: DataDirectoryLock
     private let state = NIOLockedValueBox(State())
     private let writeLock = NIOLock()
 
-    /// Opens (creating the directory if needed) and reads `<directory>/keys.json`.
-    /// Throws a one-line reason when the directory cannot be made or the file is damaged.
+    /// Opens (creating the directory if needed) and locks `directory`, removes a temp file a
+    /// killed writer left, and reads `<directory>/keys.json`. Throws a one-line reason when the
+    /// directory cannot be made, another process holds it, or the file is damaged.
     /// Cost: reads and parses the whole file once.
     public init(directory: String) throws(CacheError) {
         self.directory = directory
         self.path = directory + "/keys.json"
         try Self.makeDirectory(directory)
+        lock = try DataDirectoryLock(directory: directory)
+        // Only a write cut short (SIGKILL, power loss) leaves it; keys.json is whole either way.
+        unlink(path + ".tmp")
         if let bytes = Self.readFile(path) {
-            guard let loaded = try? Self.decode(bytes) else {
+            guard var loaded = try? Self.decode(bytes) else {
                 throw CacheError(.internalError, "\(path) is not a valid key file; restore it from a backup or move it away")
             }
+            loaded.claimRecordedTenants()
             state.withLockedValue { $0 = loaded }
         }
+    }
+
+    /// Holds the directory lock until graceful shutdown, then releases it (`unlock`).
+    public func run() async throws {
+        try? await gracefulShutdown()
+        unlock()
+    }
+
+    /// Gives the data directory up to another store or process; writes fail from then on.
+    public func unlock() {
+        lock.release()
     }
 
     public func record(digest: String) async throws(CacheError) -> KeyRecord? {
@@ -54,6 +90,25 @@ public final class FileKeyStore: KeyStore {
             for record in records { state.records[record.digest] = record }
         }
         try await write()
+    }
+
+    public func save(_ record: KeyRecord, ifSuccessorIs expected: String?) async throws(CacheError) -> Bool {
+        let saved = state.withLockedValue { state in
+            guard state.records[record.digest]?.successor == expected else { return false }
+            state.records[record.digest] = record
+            return true
+        }
+        if saved { try await write() }
+        return saved
+    }
+
+    public func claimTenant(_ tenant: String, for owner: TenantOwner) async throws(CacheError) -> Bool {
+        state.withLockedValue { state in
+            if let holder = state.tenants[tenant] { return holder == owner }
+            state.tenants[tenant] = owner
+            state.dirty = true
+            return true
+        }
     }
 
     public func usage(account: String, month: String) async throws(CacheError) -> (requests: Int64, namespaces: Set<String>) {
@@ -70,11 +125,10 @@ public final class FileKeyStore: KeyStore {
 
     public func addNamespace(account: String, namespace: String, limit: Int?) async throws(CacheError) -> Bool {
         state.withLockedValue { state in
-            var set = state.namespaces[account] ?? []
-            if set.contains(namespace) { return true }
-            if let limit, set.count >= limit { return false }
-            set.insert(namespace)
-            state.namespaces[account] = set
+            // In place: copying the set out and back would cost O(namespaces) per new one.
+            if state.namespaces[account]?.contains(namespace) == true { return true }
+            if let limit, state.namespaces[account, default: []].count >= limit { return false }
+            state.namespaces[account, default: []].insert(namespace)
             state.dirty = true
             return true
         }
@@ -88,6 +142,9 @@ public final class FileKeyStore: KeyStore {
     // MARK: - File
 
     private func write() async throws(CacheError) {
+        guard lock.isHeld else {
+            throw CacheError(.internalError, "could not write \(path): the data directory lock was released (shutting down)")
+        }
         let result: Result<Void, CacheError>
         do {
             result = try await NIOThreadPool.singleton.runIfActive { [self] in
@@ -165,7 +222,8 @@ public final class FileKeyStore: KeyStore {
 
     // MARK: - Encoding
 
-    /// `{"version":1,"keys":{digest:{...}},"usage":{account:{month:n}},"namespaces":{account:[...]}}`
+    /// `{"version":1,"keys":{digest:{...}},"tenants":{tenant:[user_id,integration,project_id]},`
+    /// `"usage":{account:{month:n}},"namespaces":{account:[...]}}`
     static func encode(_ state: State) -> [UInt8] {
         func object(_ pairs: [(String, JSONValue)]) -> JSONValue {
             .object(pairs.map { JSONMember(key: $0.0, value: $0.1) })
@@ -176,10 +234,13 @@ public final class FileKeyStore: KeyStore {
         let usage = object(state.usage.map { account, months in
             (account, object(months.map { ($0.key, .number(Double($0.value))) }))
         })
+        let tenants = object(state.tenants.map { ($0.key, $0.value.json) })
         let namespaces = object(state.namespaces.map { account, names in
             (account, .array(names.sorted().map { .string($0) }))
         })
-        return CanonicalJSON.encode(object([("version", .number(1)), ("keys", keys), ("usage", usage), ("namespaces", namespaces)]))
+        return CanonicalJSON.encode(
+            object([("version", .number(1)), ("keys", keys), ("tenants", tenants), ("usage", usage), ("namespaces", namespaces)])
+        )
     }
 
     static func decode(_ bytes: [UInt8]) throws -> State {
@@ -198,6 +259,9 @@ public final class FileKeyStore: KeyStore {
                     }
                     guard let record = KeyRecord(fields: map) else { throw Damaged() }
                     state.records[entry.key] = record
+                case ("tenants", let owner):
+                    guard let owner = TenantOwner(json: owner) else { throw Damaged() }
+                    state.tenants[entry.key] = owner
                 case ("usage", .object(let months)):
                     for month in months {
                         guard case .number(let count) = month.value else { throw Damaged() }

@@ -60,11 +60,6 @@ public final class EdgeCache: Sendable {
         shard(for: key).peek(key, now: now)
     }
 
-    /// Counts a hit found by `peek` and served, refreshing its recency. One stripe lock.
-    public func countHit(_ key: CacheKey) {
-        shard(for: key).countHit(key)
-    }
-
     /// Stores `entry` under `key`, evicting older entries of its stripe as needed.
     /// Returns false when the entry alone exceeds a stripe's budget (it is then not stored).
     @discardableResult

@@ -27,10 +27,6 @@ final class EdgeShard: Sendable {
         state.withLockedValue { $0.get(key, now: now, countsAsLookup: false) }
     }
 
-    func countHit(_ key: CacheKey) {
-        state.withLockedValue { $0.countHit(key) }
-    }
-
     func set(_ record: EdgeRecord, now: Int64) -> Bool {
         state.withLockedValue { $0.set(record, now: now) }
     }
@@ -85,13 +81,6 @@ struct EdgeShardState<Policy: EvictionPolicy>: Sendable {
             policy.accessed(slot)
         }
         return record.entry
-    }
-
-    /// Counts a hit served from an earlier `get(countsAsLookup: false)` and refreshes the
-    /// entry's recency if it is still here: no record copy, no second expiry check.
-    mutating func countHit(_ key: CacheKey) {
-        statistics.hits += 1
-        if let slot = store.slot(of: key) { policy.accessed(slot) }
     }
 
     /// Stores `record`, evicting until it fits. False when it is larger than the whole budget.

@@ -9,10 +9,19 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case invalidRequest = "INVALID_REQUEST"
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case notFound = "NOT_FOUND"
+    /// The request contradicts what is stored (409): a tenant namespace held by another
+    /// `(user_id, integration, project_id)`, a rotation racing another. Not among the seed's
+    /// codes; the admin routes are the only ones that answer it.
+    case conflict = "CONFLICT"
     /// A `Range` request starts past the end of the object (416, with `Content-Range: bytes */<length>`).
     case rangeNotSatisfiable = "RANGE_NOT_SATISFIABLE"
     case originUnavailable = "ORIGIN_UNAVAILABLE"
     /// A dependency the answer needs (the key store) cannot be reached; retry shortly.
     case serviceUnavailable = "SERVICE_UNAVAILABLE"
+    /// The request head or body did not arrive within the connection deadlines (408).
+    case requestTimeout = "REQUEST_TIMEOUT"
+    /// The request uses an HTTP feature the server does not implement, such as a transfer
+    /// coding other than `chunked` (501, RFC 9112 §6.1).
+    case notImplemented = "NOT_IMPLEMENTED"
     case internalError = "INTERNAL_ERROR"
 }

@@ -12,6 +12,8 @@ public enum CanonicalJSON {
             out.append(contentsOf: flag ? "true".utf8 : "false".utf8)
         case let .number(number):
             writeNumber(number, into: &out)
+        case let .decimal(decimal):
+            writeDecimal(decimal, into: &out)
         case let .string(string):
             writeString(string, into: &out)
         case let .array(elements):
@@ -34,6 +36,13 @@ public enum CanonicalJSON {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Appends a number no Double holds: its canonical text is already exact (SPEC §2). Kept out
+    /// of `write` so the common cases stay small there.
+    @inline(never)
+    private static func writeDecimal(_ decimal: JSONDecimal, into out: inout [UInt8]) {
+        out.append(contentsOf: decimal.text.utf8)
     }
 
     /// Returns the RFC 8785 canonical form of `value` as UTF-8 bytes; O(n log n).

@@ -9,8 +9,11 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case unexpectedEnd
         /// A byte that cannot start or continue the expected token.
         case unexpectedCharacter
-        /// Number text outside the RFC 8259 grammar, or one that overflows a Double.
+        /// Number text outside the RFC 8259 grammar.
         case invalidNumber
+        /// A number with more significant digits, or a larger decimal exponent, than the
+        /// parser keeps (`JSONParser.maxSignificantDigits`, `maxDecimalExponent`).
+        case numberOutOfRange
         /// A raw control character (< 0x20) inside a string.
         case invalidString
         /// A backslash escape that RFC 8259 does not define, or a malformed `\uXXXX`.
@@ -35,13 +38,24 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case byte(UInt8)
         case key(String)
         case depthLimit(Int)
+        case digitLimit(Int)
+        case exponentLimit(Int)
     }
 
     /// The class of problem found.
     public var kind: Kind
     /// Byte offset into the input where the problem was detected.
     public var offset: Int
+    /// The top-level member whose value held the problem, when the parser was reading one
+    /// (`parseObjectWithSpans`); nil otherwise.
+    public internal(set) var member: String?
     internal var detail: Detail
+
+    /// The nesting limit that was exceeded, for `tooDeep`; nil otherwise.
+    public var depthLimit: Int? {
+        if case let .depthLimit(limit) = detail { return limit }
+        return nil
+    }
 
     /// Creates an error of `kind` at byte `offset`; O(1).
     public init(kind: Kind, offset: Int) {
@@ -61,7 +75,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// One human-readable line, safe to log: input-derived text is escaped and truncated; O(1).
     public var description: String {
-        let at = "at byte \(offset)"
+        let at = (member.map { "in \($0.quotedForMessage) " } ?? "") + "at byte \(offset)"
         switch kind {
         case .unexpectedEnd:
             return "unexpected end of input \(at)"
@@ -72,6 +86,12 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
             return "unexpected character \(at)"
         case .invalidNumber:
             return "invalid number \(at)"
+        case .numberOutOfRange:
+            switch detail {
+            case let .digitLimit(limit): return "number with more than \(limit) significant digits \(at)"
+            case let .exponentLimit(limit): return "number beyond 1e\(limit) or below 1e-\(limit) in magnitude \(at)"
+            default: return "number out of range \(at)"
+            }
         case .invalidString:
             if case let .byte(b) = detail {
                 return "unescaped control character \(Self.describe(byte: b)) in string \(at)"
@@ -85,7 +105,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
             return "unpaired UTF-16 surrogate escape \(at)"
         case .duplicateKey:
             if case let .key(key) = detail {
-                return "duplicate key \(Self.quoted(key)) \(at)"
+                return "duplicate key \(key.quotedForMessage) \(at)"
             }
             return "duplicate key \(at)"
         case .tooDeep:
@@ -108,18 +128,5 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         }
         let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
         return "0x\(hex[Int(byte >> 4)])\(hex[Int(byte & 0x0F)])"
-    }
-
-    /// Keys come from untrusted input, so they are JSON-escaped (one line, no raw controls)
-    /// and cut to a bounded length before going into a message.
-    private static func quoted(_ key: String) -> String {
-        let limit = 64
-        let scalars = key.unicodeScalars
-        let truncated = scalars.count > limit
-        let shown = truncated ? String(scalars.prefix(limit)) : key
-        let suffix = truncated ? "..." : ""
-        var bytes: [UInt8] = []
-        CanonicalJSON.writeString(shown, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self) + suffix
     }
 }

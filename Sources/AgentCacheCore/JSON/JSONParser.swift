@@ -3,14 +3,15 @@
 public struct JSONSpannedMember: Sendable {
     /// The member's name.
     public var key: String
-    /// The member's value.
-    public var value: JSONValue
+    /// The member's value; nil for a member the parser was asked to validate only (its bytes are
+    /// at `valueRange`).
+    public var value: JSONValue?
     /// Offsets into the parsed bytes, from the value's first byte to just past its last
     /// (surrounding whitespace excluded).
     public var valueRange: Range<Int>
 
     /// Creates a spanned member; O(1).
-    public init(key: String, value: JSONValue, valueRange: Range<Int>) {
+    public init(key: String, value: JSONValue?, valueRange: Range<Int>) {
         self.key = key
         self.value = value
         self.valueRange = valueRange
@@ -19,14 +20,31 @@ public struct JSONSpannedMember: Sendable {
 
 /// Strict RFC 8259 + I-JSON parser working directly on UTF-8 bytes; O(n) time, recursion bounded
 /// by `maxDepth`. Instances exist only inside one `parse` call and hold the cursor state.
+///
+/// Numbers keep their exact value (SPEC §2): `.number` when a Double holds it, else `.decimal`.
+/// A number that becomes a value may have at most `maxSignificantDigits` significant digits and
+/// a decimal exponent within ±`maxDecimalExponent` (zero excepted: it is 0 at any exponent);
+/// beyond that it is `numberOutOfRange`, so no number costs unbounded time or memory.
 public struct JSONParser {
     /// Nesting limit used when callers do not pass one: deep enough for real payloads, shallow
     /// enough that the recursive descent cannot exhaust a thread's stack.
     public static let defaultMaxDepth = 32
 
+    /// Most significant digits (leading and trailing zeros not counted) a parsed number may have.
+    public static let maxSignificantDigits = 1000
+
+    /// Largest decimal exponent, in scientific notation (`1e9999`, `1e-9999`), of a parsed number.
+    public static let maxDecimalExponent = 9999
+
     private let buffer: UnsafeBufferPointer<UInt8>
     private let count: Int
     private let maxDepth: Int
+    /// Top-level members (of `parseObjectWithSpans`) validated without being built.
+    private var unparsedMembers: [String] = []
+    /// Nesting limit inside an unparsed member's value, counted from that value.
+    private var unparsedMaxDepth = 0
+    /// Positions, among the top-level members, of those left unparsed.
+    private var unparsedPositions: [Int] = []
     private var index = 0
     /// Reused across escaped strings so decoding them costs one buffer, not one per string.
     private var scratch: [UInt8] = []
@@ -61,12 +79,31 @@ public struct JSONParser {
         }.get()
     }
 
+    /// Checks that `bytes` is one JSON text exactly as `parse` would (same errors at the same
+    /// offsets), numbers by grammar only, without building it; nesting costs heap, not stack.
+    /// O(n). What `parseObjectWithSpans` does for its `unparsed` members.
+    internal static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) throws(JSONParseError) {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.skipWhitespace()
+        try parser.skipValue(maxDepth: maxDepth)
+        try parser.expectEnd()
+    }
+
     /// Parses a JSON text that must be an object; returns its members with the byte ranges of
     /// their values (ranges are offsets into `bytes`). O(n).
+    ///
+    /// Members named in `unparsed` are validated just as strictly (grammar, UTF-8, escapes,
+    /// duplicate keys; numbers of any size) but not built: their `value` is nil. That walk keeps
+    /// an explicit stack, so they may nest `unparsedMaxDepth` levels (counted from the member's
+    /// value) without using the thread's stack. A failure inside any member's value names the
+    /// member (`JSONParseError.member`).
     public static func parseObjectWithSpans(
-        _ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth
+        _ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth,
+        unparsed: [String] = [], unparsedMaxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> [JSONSpannedMember] {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.unparsedMembers = unparsed
+        parser.unparsedMaxDepth = unparsedMaxDepth
         parser.skipWhitespace()
         guard parser.index < parser.count else { throw parser.failure(.unexpectedEnd) }
         let first = parser.buffer[parser.index]
@@ -81,8 +118,9 @@ public struct JSONParser {
         let ranges = spans ?? []
         var result: [JSONSpannedMember] = []
         result.reserveCapacity(members.count)
-        for (member, range) in zip(members, ranges) {
-            result.append(JSONSpannedMember(key: member.key, value: member.value, valueRange: range))
+        for position in members.indices {
+            let value = parser.unparsedPositions.contains(position) ? nil : members[position].value
+            result.append(JSONSpannedMember(key: members[position].key, value: value, valueRange: ranges[position]))
         }
         return result
     }
@@ -90,13 +128,23 @@ public struct JSONParser {
     /// Parses a JSON text that must be an object; returns its members with the byte ranges of
     /// their values (ranges are offsets into `bytes`). O(n).
     public static func parseObjectWithSpans(
-        _ bytes: [UInt8], maxDepth: Int = defaultMaxDepth
+        _ bytes: [UInt8], maxDepth: Int = defaultMaxDepth,
+        unparsed: [String] = [], unparsedMaxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> [JSONSpannedMember] {
         try bytes.withUnsafeBytes { raw in
             Result { () throws(JSONParseError) -> [JSONSpannedMember] in
-                try parseObjectWithSpans(raw, maxDepth: maxDepth)
+                try parseObjectWithSpans(raw, maxDepth: maxDepth, unparsed: unparsed, unparsedMaxDepth: unparsedMaxDepth)
             }
         }.get()
+    }
+
+    private func isUnparsed(_ key: String) -> Bool {
+        guard !unparsedMembers.isEmpty else { return false }
+        let length = key.utf8.count
+        for name in unparsedMembers where name.utf8.count == length && name.jsonBytesEqual(key) {
+            return true
+        }
+        return false
     }
 
     // MARK: Structure
@@ -121,7 +169,7 @@ public struct JSONParser {
             try expectLiteral("null")
             return .null
         case .minus, UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .number(try parseNumber())
+            return try parseNumber()
         case let other:
             throw failure(.unexpectedCharacter, byte: other)
         }
@@ -173,14 +221,25 @@ public struct JSONParser {
             guard buffer[index] == .quote else { throw failure(.unexpectedCharacter, byte: buffer[index]) }
             let keyStart = index
             let key = try parseString()
-            try checkNotDuplicate(key, at: keyStart, among: members, seenKeys: &seenKeys)
-            skipWhitespace()
-            guard index < count else { throw failure(.unexpectedEnd) }
-            guard buffer[index] == .colon else { throw failure(.unexpectedCharacter, byte: buffer[index]) }
-            index += 1
-            skipWhitespace()
+            try checkNotDuplicate(key, at: keyStart, among: members.lazy.map { $0.key }, seenKeys: &seenKeys)
+            try expectColon()
             let valueStart = index
-            let value = try parseValue(enclosingDepth: depth)
+            let value: JSONValue
+            do {
+                if spans != nil && isUnparsed(key) {
+                    try skipValue(maxDepth: unparsedMaxDepth)
+                    unparsedPositions.append(members.count)
+                    value = .null  // placeholder: parseObjectWithSpans reports nil
+                } else {
+                    value = try parseValue(enclosingDepth: depth)
+                }
+            } catch {
+                // Only the top level (the one with spans) names the member a failure was in.
+                guard spans != nil else { throw error }
+                var named = error
+                named.member = key
+                throw named
+            }
             spans?.append(valueStart..<index)
             members.append(JSONMember(key: key, value: value))
             skipWhitespace()
@@ -202,21 +261,24 @@ public struct JSONParser {
     /// set takes over so a hostile object with many keys stays O(n) rather than O(n²).
     private static var linearKeyScanLimit: Int { 16 }
 
+    /// Throws `duplicateKey` if `key` is among `keys` (the object's earlier keys, in order), which
+    /// are scanned while few; past `linearKeyScanLimit` they move into `seenKeys`, after which
+    /// only that set is read.
     private func checkNotDuplicate(
-        _ key: String, at keyStart: Int, among members: [JSONMember], seenKeys: inout Set<KeyBytes>?
+        _ key: String, at keyStart: Int, among keys: some Collection<String>, seenKeys: inout Set<KeyBytes>?
     ) throws(JSONParseError) {
         if seenKeys == nil {
-            if members.count < Self.linearKeyScanLimit {
-                for member in members where member.key.jsonBytesEqual(key) {
+            if keys.count < Self.linearKeyScanLimit {
+                for earlier in keys where earlier.jsonBytesEqual(key) {
                     throw failure(.duplicateKey, at: keyStart, detail: .key(key))
                 }
                 return
             }
-            var keys = Set<KeyBytes>(minimumCapacity: members.count * 2)
-            for member in members {
-                keys.insert(KeyBytes(member.key))
+            var set = Set<KeyBytes>(minimumCapacity: keys.count * 2)
+            for earlier in keys {
+                set.insert(KeyBytes(earlier))
             }
-            seenKeys = keys
+            seenKeys = set
         }
         if seenKeys?.insert(KeyBytes(key)).inserted == false {
             throw failure(.duplicateKey, at: keyStart, detail: .key(key))
@@ -238,6 +300,96 @@ public struct JSONParser {
             var copy = key
             copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         }
+    }
+
+    /// Expects optional whitespace, `:` and optional whitespace after a member name.
+    @inline(__always)
+    private mutating func expectColon() throws(JSONParseError) {
+        skipWhitespace()
+        guard index < count else { throw failure(.unexpectedEnd) }
+        guard buffer[index] == .colon else { throw failure(.unexpectedCharacter, byte: buffer[index]) }
+        index += 1
+        skipWhitespace()
+    }
+
+    // MARK: Validation without building
+
+    /// The keys of one open object during `skipValue`, for the duplicate check.
+    private struct KeyLog {
+        var keys: [String] = []
+        var seen: Set<KeyBytes>?
+    }
+
+    /// Moves past the value at `index`, checking it as strictly as `parseValue` would (numbers
+    /// by grammar only) without building it, and at most `maxDepth` levels deep. An explicit
+    /// stack instead of recursion: depth costs heap (a byte and, per object, its keys), never
+    /// thread stack. O(n).
+    private mutating func skipValue(maxDepth: Int) throws(JSONParseError) {
+        var containers: [UInt8] = []  // the closing byte of each open container, innermost last
+        var objects: [KeyLog] = []  // one per open object, innermost last
+        while true {
+            // A value starts at `index`.
+            guard index < count else { throw failure(.unexpectedEnd) }
+            switch buffer[index] {
+            case let open where open == .openBrace || open == .openBracket:
+                guard containers.count < maxDepth else { throw failure(.tooDeep, detail: .depthLimit(maxDepth)) }
+                let close: UInt8 = open == .openBrace ? .closeBrace : .closeBracket
+                index += 1
+                skipWhitespace()
+                if index < count && buffer[index] == close {
+                    index += 1
+                    break  // an empty container is a whole value
+                }
+                containers.append(close)
+                if close == .closeBrace {
+                    objects.append(KeyLog())
+                    try skipMemberName(into: &objects[objects.count - 1])
+                }
+                continue
+            case .quote:
+                _ = try skipString()
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+            case .minus, UInt8(ascii: "0")...UInt8(ascii: "9"):
+                _ = try scanNumber()
+            case let other:
+                throw failure(.unexpectedCharacter, byte: other)
+            }
+            // A value ended: close what it ends, or move on to the next element or member.
+            while true {
+                guard let close = containers.last else { return }
+                skipWhitespace()
+                guard index < count else { throw failure(.unexpectedEnd) }
+                let b = buffer[index]
+                if b == .comma {
+                    index += 1
+                    skipWhitespace()
+                    if close == .closeBrace { try skipMemberName(into: &objects[objects.count - 1]) }
+                    break
+                } else if b == close {
+                    index += 1
+                    containers.removeLast()
+                    if close == .closeBrace { objects.removeLast() }
+                } else {
+                    throw failure(.unexpectedCharacter, byte: b)
+                }
+            }
+        }
+    }
+
+    /// Reads a member name and its `:` inside `skipValue`, checking it against the object's keys.
+    private mutating func skipMemberName(into log: inout KeyLog) throws(JSONParseError) {
+        guard index < count else { throw failure(.unexpectedEnd) }
+        guard buffer[index] == .quote else { throw failure(.unexpectedCharacter, byte: buffer[index]) }
+        let keyStart = index
+        let key = try parseString()
+        try checkNotDuplicate(key, at: keyStart, among: log.keys, seenKeys: &log.seen)
+        if log.seen == nil { log.keys.append(key) }
+        try expectColon()
     }
 
     private mutating func expectEnd() throws(JSONParseError) {
@@ -287,6 +439,17 @@ public struct JSONParser {
     /// Parses the string whose opening quote is at `index`. Strings without escapes (the common
     /// case) become a `String` straight from the input bytes after validation.
     private mutating func parseString() throws(JSONParseError) -> String {
+        let start = index + 1
+        if try skipString() {
+            return String(decoding: scratch, as: UTF8.self)
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index - 1]), as: UTF8.self)
+    }
+
+    /// Moves past the string whose opening quote is at `index`, validating it. Returns whether it
+    /// held escapes; if so its decoded bytes are in `scratch`, else they are the input between
+    /// the quotes.
+    private mutating func skipString() throws(JSONParseError) -> Bool {
         index += 1
         let start = index
         while true {
@@ -294,11 +457,11 @@ public struct JSONParser {
             guard index < count else { throw failure(.unexpectedEnd, at: count) }
             let b = buffer[index]
             if b == .quote {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
                 index += 1
-                return text
+                return false
             } else if b == .backslash {
-                return try parseEscapedString(from: start)
+                try decodeEscapedString(from: start)
+                return true
             } else if b < 0x20 {
                 throw failure(.invalidString, byte: b)
             } else if b < 0x80 {
@@ -331,8 +494,9 @@ public struct JSONParser {
         }
     }
 
-    /// Slow path once a backslash appears: decodes into `scratch`, copying unescaped runs in bulk.
-    private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
+    /// Slow path once a backslash appears: decodes into `scratch`, copying unescaped runs in bulk,
+    /// and moves past the closing quote.
+    private mutating func decodeEscapedString(from start: Int) throws(JSONParseError) {
         scratch.removeAll(keepingCapacity: true)
         var runStart = start
         while true {
@@ -344,7 +508,7 @@ public struct JSONParser {
                 }
                 if b == .quote {
                     index += 1
-                    return String(decoding: scratch, as: UTF8.self)
+                    return
                 }
                 try decodeEscape()
                 runStart = index
@@ -486,8 +650,25 @@ public struct JSONParser {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
-    /// Validates the RFC 8259 number grammar and converts it correctly rounded.
-    private mutating func parseNumber() throws(JSONParseError) -> Double {
+    /// What `scanNumber` read: the number is ±(the significant digits) × 10^(exponent − fractionDigits).
+    private struct NumberScan {
+        /// Offset of the number's first byte (its `-`, if any).
+        var start: Int
+        var negative: Bool
+        /// The first 19 significant digits as an integer (0 only when every digit is 0).
+        var mantissa: UInt64
+        /// Digits from the first non-zero one to the last one before the exponent.
+        var significantDigits: Int
+        /// How many of those are zeros at the end.
+        var trailingZeros: Int
+        /// Digits after the decimal point.
+        var fractionDigits: Int
+        /// The exponent part, saturated at ±1_000_000_000 (far past any number that is kept).
+        var exponent: Int
+    }
+
+    /// Validates the RFC 8259 number grammar at `index` and moves past it; O(length), no allocation.
+    private mutating func scanNumber() throws(JSONParseError) -> NumberScan {
         let start = index
         var i = index
         let negative = buffer[i] == .minus
@@ -495,9 +676,11 @@ public struct JSONParser {
 
         var mantissa: UInt64 = 0
         var significantDigits = 0
+        var trailingZeros = 0
         @inline(__always) func accumulate(_ digit: UInt8) {
             if mantissa == 0 && digit == 0 { return }
             significantDigits += 1
+            trailingZeros = digit == 0 ? trailingZeros + 1 : 0
             if significantDigits <= 19 {
                 mantissa = mantissa &* 10 &+ UInt64(digit)
             }
@@ -541,37 +724,68 @@ public struct JSONParser {
             }
             let exponentStart = i
             while i < count && buffer[i].isASCIIDigit {
-                // Saturate: the value only steers the fast-path choice, and a huge exponent
-                // must not overflow Int on hostile input.
-                if exponent < 100_000 {
-                    exponent = exponent * 10 + Int(buffer[i] &- UInt8(ascii: "0"))
-                }
+                // Saturate so hostile input cannot overflow Int; past the bound nothing is kept.
+                exponent = min(exponent * 10 + Int(buffer[i] &- UInt8(ascii: "0")), 1_000_000_000)
                 i += 1
             }
             guard i > exponentStart else { throw failure(.invalidNumber, at: start) }
             if exponentNegative { exponent = -exponent }
         }
         index = i
+        return NumberScan(
+            start: start, negative: negative, mantissa: mantissa, significantDigits: significantDigits,
+            trailingZeros: trailingZeros, fractionDigits: fractionDigits, exponent: exponent
+        )
+    }
 
-        if mantissa == 0 {
-            return negative ? -0.0 : 0.0
+    /// Parses the number at `index` into `.number` when a Double holds it exactly, else `.decimal`.
+    private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let number = try scanNumber()
+        if number.mantissa == 0 {
+            return .number(number.negative ? -0.0 : 0.0)
         }
+        let scale = number.exponent - number.fractionDigits
+        let digitCount = number.significantDigits - number.trailingZeros
         // Clinger's fast path: an integer below 2^53 and a power of ten up to 10^22 are both exact
-        // Doubles, so one IEEE multiply or divide yields the correctly rounded result.
-        let scale = exponent - fractionDigits
-        if significantDigits <= 19 && mantissa <= 1 << 53 && scale >= -22 && scale <= 22 {
-            let m = Double(mantissa)
+        // Doubles, so one IEEE multiply or divide yields the correctly rounded result. That result
+        // holds the number exactly when it has at most 15 significant digits (distinct such
+        // decimals round to distinct Doubles, DBL_DIG) or is an integer of at most 2^53.
+        if number.significantDigits <= 19 && number.mantissa <= 1 << 53 && scale >= -22 && scale <= 22
+            && (digitCount <= 15 || scale == 0)
+        {
+            let m = Double(number.mantissa)
             let magnitude = scale >= 0
                 ? m * Self.exactPowersOfTen[scale]
                 : m / Self.exactPowersOfTen[-scale]
-            return negative ? -magnitude : magnitude
+            return .number(number.negative ? -magnitude : magnitude)
         }
-        // Rare path: the standard library's conversion is correctly rounded for all inputs.
-        let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<i]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else {
-            throw failure(.invalidNumber, at: start)
+        return try parseRareNumber(number, digitCount: digitCount)
+    }
+
+    /// A number off the fast path: checked against the limits, its significant digits gathered,
+    /// then `CanonicalJSON.number` decides between `.number` and `.decimal`.
+    private func parseRareNumber(_ number: NumberScan, digitCount: Int) throws(JSONParseError) -> JSONValue {
+        guard digitCount <= Self.maxSignificantDigits else {
+            throw failure(.numberOutOfRange, at: number.start, detail: .digitLimit(Self.maxSignificantDigits))
         }
-        return value
+        // The number is 0.d1…dk × 10^point.
+        let point = number.significantDigits + number.exponent - number.fractionDigits
+        guard (point - 1).magnitude <= Self.maxDecimalExponent else {
+            throw failure(.numberOutOfRange, at: number.start, detail: .exponentLimit(Self.maxDecimalExponent))
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: digitCount) { digits in
+            var written = 0
+            var position = number.start
+            while written < digitCount {
+                let b = buffer[position]
+                position += 1
+                // Skips the sign, the point and the zeros before the first significant digit.
+                guard b.isASCIIDigit, written > 0 || b != UInt8(ascii: "0") else { continue }
+                digits[written] = b
+                written += 1
+            }
+            return CanonicalJSON.number(negative: number.negative, digits: UnsafeBufferPointer(digits), point: point)
+        }
     }
 
     // MARK: Errors

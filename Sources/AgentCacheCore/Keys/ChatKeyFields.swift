@@ -7,13 +7,15 @@ public struct ChatKeyFields: Sendable, Equatable {
     public var model: String
     /// The `messages` array as sent (already validated).
     public var messages: JSONValue
-    /// Sampling temperature, when sent.
-    public var temperature: Double?
-    /// Further generation parameters (`max_tokens`, `top_p`, `tools`, ...), when sent.
+    /// Sampling temperature, when sent: a number (`.number`, or `.decimal` when a Double would
+    /// round it).
+    public var temperature: JSONValue?
+    /// Every other generation parameter, when any was sent: the object of `params` merged with
+    /// the body's other non-control top-level members (`max_tokens`, `tools`, ...).
     public var params: JSONValue?
 
     /// Makes the key fields of one request.
-    public init(provider: String, model: String, messages: JSONValue, temperature: Double? = nil, params: JSONValue? = nil) {
+    public init(provider: String, model: String, messages: JSONValue, temperature: JSONValue? = nil, params: JSONValue? = nil) {
         self.provider = provider
         self.model = model
         self.messages = messages

@@ -59,7 +59,7 @@ public struct KeyMaterial: Sendable {
         material.append(.model, string: fields.model)
         material.append(.messages, json: fields.messages)
         if let temperature = fields.temperature {
-            material.append(.temperature) { CanonicalJSON.writeNumber(temperature, into: &$0) }
+            material.append(.temperature, json: temperature)
         }
         if let params = fields.params {
             material.append(.params, json: params)

@@ -2,6 +2,8 @@
 /// node; through Redis when nodes share a cache, so an invalidation on one holds on all.
 /// The hot path asks for a generation on every lookup: implementations answer from memory
 /// (`.now`) once a namespace is known, and after one read of the shared store otherwise.
+/// A generation is only compared for equality (it is part of every key); a shared store never
+/// answers 0 for a generation it could not find.
 public protocol GenerationStore: Sendable {
     /// The current generation of `namespace`. Cost once known: a lock and a lookup.
     func generation(of namespace: CacheNamespace) -> Eventual<UInt64>

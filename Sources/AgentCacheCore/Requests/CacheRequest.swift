@@ -4,6 +4,8 @@ public struct LookupRequest: Sendable {
     public var namespace: String?
     /// The fields that make the key.
     public var fields: ChatKeyFields
+    /// `stream`, `cache` and `tags`, validated (never key material).
+    public var controls = RequestControls()
 }
 
 /// A validated `set` body.
@@ -14,8 +16,10 @@ public struct StoreRequest: Sendable {
     public var fields: ChatKeyFields
     /// The `response` value's bytes exactly as the client sent them (valid JSON).
     public var response: [UInt8]
-    /// The requested TTL in seconds, when sent (always > 0).
+    /// The requested TTL in seconds, when sent (always > 0; may be infinite, which the engine clamps).
     public var ttlSeconds: Double?
+    /// `stream`, `cache` and `tags`, validated (never key material).
+    public var controls = RequestControls()
 }
 
 /// A validated `invalidate` body: a whole namespace, or one entry when `fields` is present.

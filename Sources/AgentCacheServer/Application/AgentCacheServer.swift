@@ -49,7 +49,8 @@ public enum AgentCacheServer {
     }
 
     /// Builds the application for `configuration`. `clock` is injectable so tests can move time.
-    /// Throws a one-line `CacheError` when the key file under `--data-dir` cannot be opened.
+    /// Throws a one-line `CacheError` when the key file under `--data-dir` cannot be opened or
+    /// another process holds the directory.
     public static func buildApplication(
         configuration: ServerConfiguration,
         clock: any CacheClock = SystemClock(),
@@ -82,26 +83,34 @@ public enum AgentCacheServer {
         parts.routes = routes.entries.map { ("\($0.method.rawValue) \($0.path)", $0.access.description) }
         parts.routerRoutes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         let serverName = "agentcache"
-        let fastPath = configuration.hitFastPath
-            ? FastPathHandler.Configuration(
-                routes: routes,
-                metrics: metrics,
-                maxBodyBytes: configuration.maxBodyBytes,
-                trustForwardedFor: configuration.trustForwardedFor,
-                serverName: serverName
-            ) : nil
+        let fastPath = FastPathHandler.Configuration(
+            serveRoutes: configuration.hitFastPath,
+            routes: routes,
+            metrics: metrics,
+            maxBodyBytes: configuration.maxBodyBytes,
+            trustForwardedFor: configuration.trustForwardedFor,
+            serverName: serverName
+        )
+        let connection = configuration.connection
+        let cors = configuration.cors
         let server = HTTPServerBuilder { (responder: @escaping HTTPChannelHandler.Responder) throws -> any ServerChildChannel in
-            AgentCacheHTTP1Channel(responder: responder, fastPath: fastPath)
+            AgentCacheHTTP1Channel(responder: responder, fastPath: fastPath, connection: connection, cors: cors)
         }
         var application = Application(
             router: router,
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: serverName
+                serverName: serverName,
+                availableConnectionsDelegate: ConnectionLimit(maximum: configuration.connection.maxConnections, metrics: metrics)
             ),
             logger: logger
         )
+        if let keyFile = auth?.store as? FileKeyStore {
+            // Added first, so it stops last: the data directory stays locked until the final
+            // usage flush has written keys.json.
+            application.addServices(keyFile)
+        }
         application.addServices(
             EdgeSweeper(
                 edge: edge,
@@ -112,7 +121,7 @@ public enum AgentCacheServer {
             )
         )
         if let redis {
-            application.addServices(redis.client, redis.subscriber)
+            application.addServices(redis.client, redis.subscriber, redis.generations)
         }
         if let origin {
             application.addServices(origin.fetcher)
@@ -144,13 +153,13 @@ public enum AgentCacheServer {
         fetcher.timeout = .milliseconds(settings.timeoutMilliseconds)
         if let accessKey = settings.accessKey, let secretKey = settings.secretKey, let endpoint = tier.endpoint {
             fetcher.signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: settings.region)
-            fetcher.signedAuthority = endpoint.authority
+            fetcher.signedEndpoint = endpoint
         }
         return OriginTier(
             configuration: tier,
             engine: engine,
             fetcher: OriginFetcher(configuration: fetcher, clock: clock, logger: logger),
-            guardrail: SSRFGuard(explicitHosts: settings.allowHosts, endpointHost: tier.endpoint?.host),
+            guardrail: SSRFGuard(allowedHosts: settings.allowedHosts, endpoint: tier.endpoint),
             fetchObserver: { metrics.recordOriginFetch($0) }
         )
     }
@@ -188,7 +197,7 @@ public enum AgentCacheServer {
         )
     }
 
-    /// The Redis tier, its generations, and a subscriber that raises a namespace's generation
+    /// The Redis tier, its generations, and a subscriber that takes a namespace's new epoch
     /// and drops its edge entries when any node invalidates it.
     static func makeRedis(
         _ configuration: RedisClientConfiguration,
@@ -210,8 +219,11 @@ public enum AgentCacheServer {
             configuration: .init(url: configuration.url, connectTimeout: configuration.connectTimeout),
             logger: logger,
             onMessage: { qualified, generation in
-                generations.apply(qualifiedNamespace: qualified, generation: generation)
-                if let namespace = CacheNamespace(qualified: qualified) {
+                // Only when this node held another generation can its edge hold entries to drop
+                // (the scan is O(entries); a namespace created elsewhere costs none).
+                if generations.apply(qualifiedNamespace: qualified, generation: generation),
+                    let namespace = CacheNamespace(qualified: qualified)
+                {
                     edge.removeAll(in: namespace)
                 }
             },
@@ -244,6 +256,7 @@ public enum AgentCacheServer {
         ProvisionRoutes(authority: parts.auth, maxBodyBytes: configuration.maxBodyBytes, clock: parts.clock).register(on: routes)
         OriginRoutes(origin: parts.origin, metrics: parts.metrics, gate: gate, stats: parts.stats).register(on: routes)
         StatsRoutes(stats: parts.stats, authority: parts.auth, clock: parts.clock).register(on: routes)
+        if configuration.cors.isEnabled { routes.addPreflights() }
         return (router, routes.build())
     }
 }

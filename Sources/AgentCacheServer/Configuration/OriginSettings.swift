@@ -13,7 +13,9 @@ public struct OriginSettings: Sendable {
     /// `--origin-access-key` / `--origin-secret-key`: sign endpoint GETs with SigV4.
     public var accessKey: String?
     public var secretKey: String?
-    /// `--origin-allow-host` (repeatable): hosts `?url=` may name, trusted even on private addresses.
+    /// `--origin-allow-host` (repeatable): `host[:port]` entries `?url=` may fetch from, on that
+    /// port (the scheme's default when omitted), trusted even on private addresses. The
+    /// endpoint needs no entry.
     public var allowHosts: [String] = []
     /// `--origin-timeout-ms`: connect and read (idle) timeout of one origin fetch, and its
     /// deadline for the response head.
@@ -27,6 +29,9 @@ public struct OriginSettings: Sendable {
     /// Whether `/api/cdn/stream` can fetch anything.
     public var isEnabled: Bool { endpoint != nil || !allowHosts.isEmpty }
 
+    /// `allowHosts` parsed; entries that do not parse are left out (`problem` names them).
+    public var allowedHosts: [AllowedHost] { allowHosts.compactMap { try? AllowedHost(parsing: $0) } }
+
     /// Nil when the settings can run, else a one-line reason naming the flag.
     public var problem: String? {
         if let endpoint {
@@ -35,6 +40,13 @@ public struct OriginSettings: Sendable {
                 if !parsed.query.isEmpty { return "--origin-endpoint must not carry a query" }
             } catch {
                 return "--origin-endpoint: \(error.message)"
+            }
+        }
+        for entry in allowHosts {
+            do {
+                _ = try AllowedHost(parsing: entry)
+            } catch {
+                return "--origin-allow-host: \(error.message)"
             }
         }
         if (accessKey == nil) != (secretKey == nil) { return "--origin-access-key and --origin-secret-key go together" }

@@ -2,6 +2,12 @@ import AgentCacheAuth
 import AgentCacheCore
 import AgentCacheRedis
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything `agentcache serve` can be told, with the defaults of SPEC §6.
 public struct ServerConfiguration: Sendable {
     /// Interface to bind. Loopback by default: exposing a cache is a deliberate act.
@@ -12,6 +18,11 @@ public struct ServerConfiguration: Sendable {
     public var edge: EdgeCache.Configuration = .init()
     /// Engine tunables (default TTL, compression threshold, ...).
     public var engine: CacheEngine.Configuration = .init()
+    /// Client connection deadlines and limits (`--idle-timeout`, `--header-timeout`,
+    /// `--body-timeout`, `--max-connections`, `--shutdown-grace`).
+    public var connection: ConnectionConfiguration = .init()
+    /// Browser origins allowed to call the API (`--cors-origin`); none by default.
+    public var cors: CORSPolicy = .init()
     /// Largest request body accepted; larger ones get 413 `PAYLOAD_TOO_LARGE`.
     public var maxBodyBytes: Int = 4 << 20
     /// The shared Redis tier; nil runs the edge tier alone.
@@ -47,14 +58,13 @@ public struct ServerConfiguration: Sendable {
     /// Nil when the configuration can run, else a one-line reason naming the flag.
     public var problem: String? {
         if let edgeProblem = edge.problem { return edgeProblem }
+        if let corsProblem = cors.problem { return corsProblem }
         if !(0...65535).contains(port) { return "--port must be between 0 and 65535, got \(port)" }
         if maxBodyBytes < 1024 { return "--max-body-bytes must be at least 1024, got \(maxBodyBytes)" }
         if !(engine.defaultTTLSeconds > 0) { return "--default-ttl must be a positive number of seconds" }
         if let originProblem = origin.problem { return originProblem }
         if host.isEmpty { return "--host must not be empty" }
-        if let adminToken, adminToken.utf8.count < 16 {
-            return "--admin-token must be at least 16 characters (it guards key provisioning)"
-        }
+        if let adminToken, let tokenProblem = Self.adminTokenProblem(adminToken) { return tokenProblem }
         if !(rotationGraceSeconds >= 0) { return "--rotation-grace must be a non-negative number of seconds" }
         if adminToken == nil && !allowOpen && !Self.isLoopback(host) {
             return "refusing to serve \(host) without API keys: set --admin-token to require keys, or --allow-open to serve anyone who can reach it"
@@ -62,8 +72,29 @@ public struct ServerConfiguration: Sendable {
         return nil
     }
 
-    /// Whether `host` only accepts connections from this machine.
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    /// Whether binding `host` only accepts connections from this machine: the name `localhost`,
+    /// or an IP address (parsed, not compared as text) in 127.0.0.0/8 or `::1`. Any other name,
+    /// `127.evil.example` included, counts as reachable from elsewhere.
+    public static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" { return true }
+        // inet_pton takes only full literals: not `127.1`, not a name, not `[::1]`.
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, host, &bytes) == 1 { return bytes[0] == 127 }
+        if inet_pton(AF_INET6, host, &bytes) == 1 { return bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1 }
+        return false
+    }
+
+    /// Nil when `token` can guard the admin routes, else why not: a token that is empty once
+    /// spaces and tabs are trimmed, one with spaces or tabs around it or a control character
+    /// in it (an `Authorization` header cannot carry them, so it could never match), or one
+    /// shorter than 16 characters.
+    static func adminTokenProblem(_ token: String) -> String? {
+        let trimmed = token.trimmingSpaces
+        if trimmed.isEmpty { return "--admin-token is empty or only spaces" }
+        if trimmed != token || token.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "--admin-token must not have spaces or tabs around it nor control characters in it (it could never match an Authorization header)"
+        }
+        if trimmed.utf8.count < 16 { return "--admin-token must be at least 16 characters (it guards key provisioning)" }
+        return nil
     }
 }

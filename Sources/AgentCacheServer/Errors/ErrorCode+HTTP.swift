@@ -11,9 +11,12 @@ extension CacheError {
         case .invalidRequest: .badRequest
         case .payloadTooLarge: .contentTooLarge
         case .notFound: .notFound
+        case .conflict: .conflict
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
         case .serviceUnavailable: .serviceUnavailable
+        case .requestTimeout: .requestTimeout
+        case .notImplemented: .notImplemented
         case .internalError: .internalServerError
         }
     }

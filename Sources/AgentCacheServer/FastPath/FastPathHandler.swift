@@ -11,9 +11,11 @@ import NIOHTTP1
 /// answers never overtake each other), passes through unchanged.
 ///
 /// Admission is decided from the head: a refused request is answered at once and its body
-/// dropped as it arrives, never buffered. An admitted body is buffered up to `maxBodyBytes`.
-/// While a step waits, the socket is not read and what already arrived is held, so answers
-/// keep their order and memory stays bounded.
+/// dropped as it arrives, never buffered; `Expect: 100-continue` is answered `100 Continue`
+/// only once the request is admitted. An admitted body is buffered up to `maxBodyBytes`.
+/// While a step waits, or while the client does not read its answers (the channel is not
+/// writable), the socket is not read and what already arrived is held, so answers keep their
+/// order and memory stays bounded.
 ///
 /// Not Sendable: NIO confines a handler to its channel's event loop.
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -24,6 +26,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// What the handler shares across connections.
     struct Configuration: Sendable {
+        /// Serve the buffered routes here; false passes every request to the router.
+        let serveRoutes: Bool
         let routes: RouteTable
         let metrics: ServerMetrics
         let maxBodyBytes: Int
@@ -58,8 +62,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A step is running as a task; what arrives meanwhile waits in `held` and the socket is
     /// not read.
     private var suspended = false
+    /// The channel takes more output: while it does not (a client not reading its answers),
+    /// nothing more is handled or read, so answers never pile up in memory.
+    private var writable = true
     private var held: [HTTPServerRequestPart] = []
     private var readWhenResumed = false
+    /// A part went to the router since the last read-complete was passed on.
+    private var passedSinceReadComplete = false
     private var needsFlush = false
     private var date = HTTPDate()
 
@@ -69,17 +78,42 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if suspended {
+        if suspended || !writable {
             held.append(part)
             return
         }
         handle(part, context: context)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if !writable, needsFlush {
+            // What is written must leave for the channel to drain.
+            needsFlush = false
+            context.flush()
+        } else if writable, !suspended {
+            // Outside the write that may have triggered this, so handling never nests.
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = bound.value
+                if handler.writable, !handler.suspended { handler.resume(context: context) }
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
-        case (.idle, .head(let head)) where owedByRouter == 0:
-            guard accepts(head), let route = configuration.routes.bufferedRoute(method: head.method.rawValue, uri: head.uri) else {
+        case (.idle, .head(let head)):
+            guard owedByRouter == 0, configuration.serveRoutes, accepts(head),
+                let route = configuration.routes.bufferedRoute(method: head.method.rawValue, uri: head.uri)
+            else {
+                // The router reads a body it is handed (after its own admission): say so now,
+                // unless earlier answers are still owed (the interim answer would overtake them;
+                // the client then sends after its own wait) or the body will be refused.
+                if expectsContinue(head), owedByRouter == 0, declaredLength(head).map({ $0 <= configuration.maxBodyBytes }) ?? true {
+                    writeContinue(context: context)
+                }
                 return pass(part, context: context)
             }
             begin(route, head, context: context)
@@ -111,14 +145,30 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Whether `head` may be served here: an HTTP/1.1 keep-alive request with nothing that
-    /// needs the router's handling (`Expect`, a declared body over the limit).
+    /// Whether `head` may be served here: nothing in it needs the router's handling (a declared
+    /// body over the limit is the router's 413). Connection rules are `ConnectionRules`'.
     private func accepts(_ head: HTTPRequestHead) -> Bool {
-        guard head.version == .http1_1, head.isKeepAlive, !head.headers.contains(name: "Expect") else { return false }
-        if let length = head.headers.first(name: "Content-Length") {
-            guard let declared = Int(length), declared <= configuration.maxBodyBytes else { return false }
+        if head.headers.contains(name: "Content-Length") {
+            guard let declared = declaredLength(head), declared <= configuration.maxBodyBytes else { return false }
         }
         return true
+    }
+
+    /// The declared `Content-Length`, if one parses.
+    private func declaredLength(_ head: HTTPRequestHead) -> Int? {
+        head.headers.first(name: "Content-Length").flatMap { Int($0) }
+    }
+
+    /// `Expect: 100-continue` (RFC 9110 §10.1.1): the client waits for `100 Continue` before it
+    /// sends the body.
+    private func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        // An HTTP/1.0 client's expectation is ignored (RFC 9110 §10.1.1).
+        head.version != .http1_0 && head.headers["Expect"].contains { $0.lowercased() == "100-continue" }
+    }
+
+    /// The interim `100 Continue`, sent at once.
+    private func writeContinue(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
     }
 
     /// Reads the head and admits it; a refusal is answered at once.
@@ -132,14 +182,18 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return write(.error(error), route: route, startedNanos: started, context: context)
         }
         state = .serving(Exchange(route: route, head: head, startedNanos: started))
+        let expectsContinue = expectsContinue(nioHead)
         run(route.admit(head), context: context) { handler, result in
             switch result {
             case .success(let caller):
                 guard case .serving(var exchange) = handler.state else { return }
                 exchange.caller = caller
                 handler.state = .serving(exchange)
+                // Admitted: now the body is wanted.
+                if expectsContinue { handler.writeContinue(context: context) }
             case .failure(let error):
-                // The body is dropped as it arrives (parts held meanwhile included), up to its end.
+                // The final status at once; the body is dropped as it arrives (parts held
+                // meanwhile included), up to its end, and `ConnectionRules` ends the connection.
                 handler.state = .discarding
                 handler.write(.error(error), route: route, startedNanos: started, context: context)
             }
@@ -182,13 +236,17 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Handles what arrived during a suspension, flushes, and reads again if asked to.
     private func resume(context: ChannelHandlerContext) {
-        while !suspended, !held.isEmpty {
+        passedSinceReadComplete = false
+        while !suspended, writable, !held.isEmpty {
             handle(held.removeFirst(), context: context)
         }
+        // The router's side delivers what it was handed on read-complete: parts released here
+        // came after the read that brought them completed.
+        if passedSinceReadComplete { context.fireChannelReadComplete() }
         // One flush for the answer and any answered from what was held.
         needsFlush = false
         context.flush()
-        if !suspended, readWhenResumed {
+        if !suspended, writable, readWhenResumed {
             readWhenResumed = false
             context.read()
         }
@@ -203,7 +261,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if suspended {
+        if suspended || !writable {
             readWhenResumed = true
         } else {
             context.read()
@@ -226,6 +284,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             state = .idle
         }
+        passedSinceReadComplete = true
         context.fireChannelRead(wrapInboundOut(part))
     }
 

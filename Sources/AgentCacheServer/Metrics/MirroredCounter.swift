@@ -1,14 +1,14 @@
-import CoreMetrics
 import NIOConcurrencyHelpers
+import Prometheus
 
 /// A Prometheus counter that follows a cumulative total kept elsewhere (the edge shards, the
 /// Redis client): each scrape adds only what the total grew by since the last one, so the
 /// hot path keeps its own cheap counters and pays nothing for export.
 final class MirroredCounter: Sendable {
-    private let counter: CoreMetrics.Counter
+    private let counter: Counter
     private let reported = NIOLockedValueBox<Int64>(0)
 
-    init(_ counter: CoreMetrics.Counter) {
+    init(_ counter: Counter) {
         self.counter = counter
     }
 

@@ -21,12 +21,25 @@ struct Access: Sendable {
     /// Lets a request with `head` run a route that needs `access`, or fails with the reason
     /// (401, 403, 429; rate-limit headers on admission errors). Judged from the head alone, so
     /// no body byte is read for a request that will be refused.
-    func admit(_ access: RouteAccess, _ head: RequestHead) -> Eventual<Caller> {
+    /// `subject` is the API key a route's path names (`adminOrHolder`).
+    func admit(_ access: RouteAccess, _ head: RequestHead, subject: String? = nil) -> Eventual<Caller> {
         switch access {
         case .public:
             return .value(.anonymous(head))
         case .admin:
             return checkAdmin(head).map { .anonymous(head) }
+        case .adminOrHolder:
+            let isAdmin = head.bearerToken.flatMap { token in adminToken.map { AdminToken.matches(token, expected: $0) } } ?? false
+            guard let authority, let credential = head.credential, !isAdmin else {
+                return checkAdmin(head).map { .anonymous(head) }
+            }
+            // A key: it must be live, and it reads nothing but its own record.
+            return authority.authenticate(credential).map { _ throws(CacheError) in
+                guard credential == subject else {
+                    throw CacheError(.insufficientPermissions, "an API key can read only its own info; the admin token reads any")
+                }
+                return .anonymous(head)
+            }
         case .scope(let scope):
             guard let authority else {
                 stats.record(tenant: Self.defaultTenant, atMillis: clock.nowMillis())
@@ -41,20 +54,25 @@ struct Access: Sendable {
         }
     }
 
-    /// Releases what admitting `caller` took (a concurrency slot), then hands back `outcome`
-    /// with the rate-limit headers added, to an answer or to an error alike. Released before
-    /// answering, so a client's next request never finds its previous one still counted.
-    func finish<Outcome: HeaderCarrying>(_ caller: Caller, _ outcome: Result<Outcome, CacheError>) -> Eventual<Outcome> {
-        guard let admission = caller.admission, let authority else { return .now(outcome) }
-        return authority.finish(admission).flatMap { _ in
-            switch outcome {
-            case .success(var value):
-                for (name, field) in admission.rate.headerPairs { value.addHeader(name: name, value: field) }
-                return .value(value)
-            case .failure(var error):
-                error.responseHeaders.merge(admission.headers) { own, _ in own }
-                return .failure(error)
-            }
+    /// Runs a route's `steps` for `caller`: those that must wait hold one of the key's
+    /// concurrent-request slots while they do (`KeyAuthority.hold`), released before the result
+    /// is handed back, so a client's next request never finds its previous one still counted.
+    func perform<Value: Sendable>(_ caller: Caller, _ steps: Eventual<Value>) -> Eventual<Value> {
+        guard let authority, let admission = caller.admission else { return steps }
+        return authority.hold(admission, while: steps)
+    }
+
+    /// `outcome` with the rate-limit headers of `caller`'s admission added, to an answer or to
+    /// an error alike.
+    func finish<Outcome: HeaderCarrying>(_ caller: Caller, _ outcome: Result<Outcome, CacheError>) -> Result<Outcome, CacheError> {
+        guard let admission = caller.admission else { return outcome }
+        switch outcome {
+        case .success(var value):
+            for (name, field) in admission.rate.headerPairs { value.addHeader(name: name, value: field) }
+            return .success(value)
+        case .failure(var error):
+            error.responseHeaders.merge(admission.headers) { own, _ in own }
+            return .failure(error)
         }
     }
 

@@ -33,16 +33,15 @@ struct BufferedRoute: Sendable {
         gate.admit(access, head)
     }
 
-    /// Step 2, once the body is read (or failed to be: 413): the handler's answer with the
-    /// admission released and its headers added; errors rendered (SPEC §5).
+    /// Step 2, once the body is read (or failed to be: 413): the handler's answer (its waiting
+    /// steps under the key's concurrency limit) with the admission's headers added; errors
+    /// rendered (SPEC §5).
     func answer(_ caller: Caller, body: Result<ByteBuffer, CacheError>, startedNanos: UInt64) -> Eventual<Answer> {
         let outcome: Eventual<Answer>
         switch body {
-        case .success(let body): outcome = handler(Call(body: body, caller: caller, startedNanos: startedNanos))
+        case .success(let body): outcome = gate.perform(caller, handler(Call(body: body, caller: caller, startedNanos: startedNanos)))
         case .failure(let error): outcome = .failure(error)
         }
-        return outcome
-            .flatMapResult { [gate] in gate.finish(caller, $0) }
-            .flatMapResult { .value(Answer.rendering($0)) }
+        return outcome.flatMapResult { [gate] in .value(Answer.rendering(gate.finish(caller, $0))) }
     }
 }

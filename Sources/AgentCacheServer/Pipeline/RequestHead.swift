@@ -22,7 +22,8 @@ struct RequestHead: Sendable {
     /// Reads the head whose header values `values(name)` lists (all values of a name,
     /// case-insensitive, in order), from `remote`.
     init(values: (String) -> [String], remote: SocketAddress?, trustForwardedFor: Bool) throws(CacheError) {
-        apiKey = try Self.single("X-API-Key", values)?.trimmingSpaces
+        // An empty X-API-Key is no key: `Authorization` may still carry one.
+        apiKey = try Self.single("X-API-Key", values).map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }
         authorization = try Self.single("Authorization", values)
         namespace = try Self.single("X-Cache-Namespace", values)
         if trustForwardedFor, let forwarded = values("X-Forwarded-For").first, let first = forwarded.split(separator: ",").first {

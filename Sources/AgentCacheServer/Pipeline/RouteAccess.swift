@@ -8,6 +8,9 @@ enum RouteAccess: Sendable, Hashable, CustomStringConvertible {
     case `public`
     /// `Authorization: Bearer <admin token>`.
     case admin
+    /// The admin, or the holder of the live API key the path's `:api_key` names (SPEC §5:
+    /// `GET /api/provision/<key>` answers its own holder).
+    case adminOrHolder
     /// An API key with this scope, admitted (rate, IP, quota, concurrency); the request acts
     /// for the key's tenant. In open mode (no admin token) the `default` tenant, unmetered.
     case scope(Scope)
@@ -16,6 +19,7 @@ enum RouteAccess: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .public: "public"
         case .admin: "admin"
+        case .adminOrHolder: "admin or key holder"
         case .scope(let scope): "scope \(scope.rawValue)"
         }
     }

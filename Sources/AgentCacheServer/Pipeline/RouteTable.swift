@@ -81,14 +81,34 @@ final class RouteTable: Sendable {
             let trust = trustForwardedFor
             register(method, path, access) { request, context in
                 let head = try RequestHead(request, context, trustForwardedFor: trust)
-                let caller = try await gate.admit(access, head).get()
-                let outcome: Result<Response, CacheError>
-                do {
-                    outcome = .success(try await handler(request, context, caller))
-                } catch {
-                    outcome = .failure(ErrorMiddleware<AgentCacheRequestContext>.cacheError(for: error))
+                let caller = try await gate.admit(access, head, subject: context.parameters.get("api_key")).get()
+                let steps = Eventual<Response>.later {
+                    do {
+                        return .success(try await handler(request, context, caller))
+                    } catch {
+                        return .failure(ErrorMiddleware<AgentCacheRequestContext>.cacheError(for: error))
+                    }
                 }
-                return try await gate.finish(caller, outcome).get()
+                return try gate.finish(caller, await gate.perform(caller, steps).result).get()
+            }
+        }
+
+        /// A CORS preflight route (`OPTIONS`, public) for every `/api/` path registered so far,
+        /// allowing the methods registered on it; `CORSHeaders` adds the allowed origin.
+        func addPreflights() {
+            var methods: [String: [String]] = [:]
+            for entry in entries where entry.path.hasPrefix("/api/") {
+                methods[entry.path, default: []].append(entry.method.rawValue)
+            }
+            for (path, allowed) in methods.sorted(by: { $0.key < $1.key }) {
+                let allow = allowed.joined(separator: ", ")
+                add(.options, path, .public) { _, _, _ in
+                    Response(status: .noContent, headers: [
+                        HTTPField.Name("Access-Control-Allow-Methods")!: allow,
+                        HTTPField.Name("Access-Control-Allow-Headers")!: CORSPolicy.allowedHeaders,
+                        HTTPField.Name("Access-Control-Max-Age")!: String(CORSPolicy.maxAgeSeconds),
+                    ])
+                }
             }
         }
 
@@ -99,8 +119,11 @@ final class RouteTable: Sendable {
             _ closure: @escaping @Sendable (Request, AgentCacheRequestContext) async throws -> Response
         ) {
             precondition(PathRule.isCanonical(path), "route path \(path) is not canonical")
-            entries.append(Entry(method: method, path: path, access: access))
-            router.on(RouterPath(path), method: method, use: closure)
+            // Every GET route answers HEAD (SPEC §1): `ConnectionRules` drops the body.
+            for each in method == .get ? [method, .head] : [method] {
+                entries.append(Entry(method: each, path: path, access: access))
+                router.on(RouterPath(path), method: each, use: closure)
+            }
         }
 
         func build() -> RouteTable {

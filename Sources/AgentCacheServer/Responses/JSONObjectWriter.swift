@@ -50,6 +50,18 @@ struct JSONObjectWriter {
         buffer.writeBytes(bytes)
     }
 
+    /// `"name":[1,2.5]`; a value that is not finite is written as 0.
+    mutating func field(_ name: StaticString, numbers values: some Sequence<Double>) {
+        key(name)
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            CanonicalJSON.writeNumber(value.isFinite ? value : 0, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        buffer.writeBytes(bytes)
+    }
+
     /// `"name":null`.
     mutating func null(_ name: StaticString) {
         key(name)

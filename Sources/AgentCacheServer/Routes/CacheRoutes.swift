@@ -45,13 +45,13 @@ struct CacheRoutes {
     }
 
     @Sendable func set(_ call: BufferedRoute.Call) -> Eventual<Answer> {
-        let store: StoreRequest
-        do {
-            store = try call.body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.store(bytes) }
-        } catch {
-            return .failure(error)
+        Self.parse(call.body, CacheRequestParser.store).flatMap { [self] store in
+            set(store, call)
         }
-        return gate.namespace(store.namespace ?? call.head.namespace, for: call.caller).flatMap { [engine] namespace in
+    }
+
+    private func set(_ store: StoreRequest, _ call: BufferedRoute.Call) -> Eventual<Answer> {
+        gate.namespace(store.namespace ?? call.head.namespace, for: call.caller).flatMap { [engine] namespace in
             .async { () throws(CacheError) in
                 let stored = try await engine.store(
                     store.response, for: store.fields, in: namespace, ttlSeconds: store.ttlSeconds,
@@ -80,12 +80,12 @@ struct CacheRoutes {
     }
 
     @Sendable func invalidate(_ call: BufferedRoute.Call) -> Eventual<Answer> {
-        let command: InvalidateRequest
-        do {
-            command = try call.body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.invalidate(bytes) }
-        } catch {
-            return .failure(error)
+        Self.parse(call.body, CacheRequestParser.invalidate).flatMap { [self] command in
+            invalidate(command, call)
         }
+    }
+
+    private func invalidate(_ command: InvalidateRequest, _ call: BufferedRoute.Call) -> Eventual<Answer> {
         let clientNamespace = command.namespace ?? call.head.namespace
         if command.fields == nil && clientNamespace == nil {
             return .failure(.invalidRequest(
@@ -140,13 +140,21 @@ struct CacheRoutes {
     /// The lookup fields of the body and the tenant namespace they act in (body `namespace`,
     /// else `X-Cache-Namespace`), admitted.
     private func lookupRequest(_ call: BufferedRoute.Call) -> Eventual<(LookupRequest, CacheNamespace)> {
-        let lookup: LookupRequest
+        Self.parse(call.body, CacheRequestParser.lookup).flatMap { [gate] lookup in
+            gate.namespace(lookup.namespace ?? call.head.namespace, for: call.caller).map { (lookup, $0) }
+        }
+    }
+
+    /// `body` read by one of `CacheRequestParser`'s functions; at hand either way.
+    private static func parse<Request: Sendable>(
+        _ body: ByteBuffer,
+        _ parser: (UnsafeRawBufferPointer) throws(CacheError) -> Request
+    ) -> Eventual<Request> {
         do {
-            lookup = try call.body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try CacheRequestParser.lookup(bytes) }
+            return .value(try body.withUnsafeReadableBytes { (bytes) throws(CacheError) in try parser(bytes) })
         } catch {
             return .failure(error)
         }
-        return gate.namespace(lookup.namespace ?? call.head.namespace, for: call.caller).map { (lookup, $0) }
     }
 
     /// The namespace, generation and key a get's body looks up: from the memo when these exact

@@ -5,7 +5,14 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /health`, `/monitoring/health` and `/metrics` (SPEC §6).
+/// `GET /health`, `/monitoring/health`, `/metrics`, `/api/metrics/summary` and `/dashboard`
+/// (SPEC §6). All public.
+///
+/// `/api/metrics/summary` is public like `/metrics` on purpose: it is the same node-wide
+/// figures (no tenant, namespace or key in either), so guarding one and not the other would
+/// hide nothing, and guarding both with the admin token would hand a Prometheus scraper the
+/// power to mint keys. Who may see operator figures is decided where the port is reachable
+/// (`--host`, the firewall, the load balancer); tenant figures stay behind a key (`/api/stats`).
 struct OperationsRoutes {
     let parts: AgentCacheServer.Parts
     let startedAt: NIODeadline
@@ -13,10 +20,23 @@ struct OperationsRoutes {
     private var engine: CacheEngine { parts.engine }
     private var metrics: ServerMetrics { parts.metrics }
 
+    private typealias Handler = @Sendable (Request, AgentCacheRequestContext, Caller) async throws -> Response
+
+    /// The routes registered here, all `GET` and public.
+    private var table: [(path: String, handler: Handler)] {
+        [
+            ("/health", health),
+            ("/monitoring/health", health),
+            ("/metrics", prometheus),
+            ("/api/metrics/summary", summary),
+            ("/dashboard", dashboard),
+        ]
+    }
+
     func register(on routes: RouteTable.Builder) {
-        routes.add(.get, "/health", .public, health)
-        routes.add(.get, "/monitoring/health", .public, health)
-        routes.add(.get, "/metrics", .public, prometheus)
+        for route in table {
+            routes.add(.get, route.path, .public, route.handler)
+        }
     }
 
     @Sendable func health(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
@@ -55,7 +75,8 @@ struct OperationsRoutes {
         return .json(writer.finish(), headers: [.cacheControl: "no-store"])
     }
 
-    @Sendable func prometheus(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+    /// Copies the tiers' own totals into the registry, then renders it.
+    private func renderMetrics() -> [UInt8] {
         metrics.update(edge: engine.edge.statistics())
         if let redis = parts.redis {
             metrics.update(redis: redis.tier, promotions: engine.promotions)
@@ -63,13 +84,48 @@ struct OperationsRoutes {
         if let origin = parts.origin {
             metrics.update(origin: origin.statistics)
         }
-        let text = metrics.render()
+        return metrics.render()
+    }
+
+    @Sendable func prometheus(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        let text = renderMetrics()
         var buffer = ByteBufferAllocator().buffer(capacity: text.count)
         buffer.writeBytes(text)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: buffer)
+        )
+    }
+
+    /// The dashboard's feed: `/metrics` read back into one JSON object (`MetricsSummary`).
+    @Sendable func summary(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        let summary = MetricsSummary(
+            samples: PrometheusSamples(text: renderMetrics()),
+            operationsRoutes: Set(table.map(\.path))
+        )
+        let body = summary.json(
+            uptimeMilliseconds: (NIODeadline.now() - startedAt).nanoseconds / 1_000_000,
+            apiKeys: parts.auth != nil,
+            redisEnabled: parts.redis != nil,
+            originEnabled: parts.origin != nil
+        )
+        return .json(body, headers: [.cacheControl: "no-store"])
+    }
+
+    /// The page (`DashboardPage`): self-contained, so its policy forbids loading anything but
+    /// its own API calls.
+    @Sendable func dashboard(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .cacheControl: "no-cache",
+                .contentSecurityPolicy: DashboardPage.contentSecurityPolicy,
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                HTTPField.Name("Referrer-Policy")!: "no-referrer",
+            ],
+            body: ResponseBody(byteBuffer: DashboardPage.body)
         )
     }
 }

@@ -17,7 +17,6 @@ struct OriginRoutes {
 
     func register(on routes: RouteTable.Builder) {
         routes.add(.get, "/api/cdn/stream", .scope(.cacheRead), stream)
-        routes.add(.head, "/api/cdn/stream", .scope(.cacheRead), stream)
     }
 
     @Sendable func stream(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {

@@ -17,7 +17,7 @@ struct ProvisionRoutes {
     func register(on routes: RouteTable.Builder) {
         routes.add(.post, "/api/provision/jettythunder", .admin, provisionJettyThunder)
         routes.add(.post, "/api/provision", .admin, provision)
-        routes.add(.get, "/api/provision/:api_key", .admin, info)
+        routes.add(.get, "/api/provision/:api_key", .adminOrHolder, info)
         routes.add(.post, "/api/provision/:api_key/revoke", .admin, revoke)
         routes.add(.post, "/api/provision/:api_key/rotate", .admin, rotate)
     }
@@ -64,8 +64,9 @@ struct ProvisionRoutes {
             usage.field("requests", info.requests)
             usage.field("quota", limits.monthlyRequests)
             usage.field("remaining", max(0, limits.monthlyRequests - info.requests))
-            usage.field("namespaces_used", info.namespaces.count)
+            usage.field("namespaces_used", info.namespacesUsed)
             usage.field("namespaces", strings: info.namespaces)
+            usage.field("namespaces_truncated", info.namespacesTruncated)
         }
         return .json(writer.finish())
     }

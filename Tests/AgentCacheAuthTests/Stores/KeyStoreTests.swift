@@ -4,6 +4,9 @@ import AgentCacheRedis
 import AgentCacheTestSupport
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Both stores behave the same: records, usage and the namespace limit persist.
 @Suite("Key stores", .serialized)
@@ -13,6 +16,22 @@ struct KeyStoreTests {
             digest: digest, account: digest, integration: "acme", namespace: "acme_p", environment: "production",
             userID: "u", projectID: "p", tier: .free, allowedIPs: try IPAllowList([]), createdAtMillis: 1
         )
+    }
+
+    /// A fresh directory path under the temporary directory (not created).
+    static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)").path
+    }
+
+    /// Runs `body` with two clients of one fresh redis-server (two nodes), shut down afterwards.
+    static func withTwoRedisClients(_ body: (RedisClient, RedisClient) async throws -> Void) async throws {
+        try await withRedisServer { redis in
+            let first = RedisClient(url: redis.url)
+            let second = RedisClient(url: redis.url)
+            try await body(first, second)
+            await first.shutdown()
+            await second.shutdown()
+        }
     }
 
     /// The behaviour every store shares; `reopen` gives a new store over the same data.
@@ -25,27 +44,125 @@ struct KeyStoreTests {
         #expect(try await store.addNamespace(account: "d1", namespace: "one", limit: 1))
         #expect(try await store.addNamespace(account: "d1", namespace: "one", limit: 1))
         #expect(try await !store.addNamespace(account: "d1", namespace: "two", limit: 1))
+        // Tenants: the first owner keeps a name; the same owner may claim it again.
+        let c1 = TenantOwner(userID: "c1", integration: "shop", projectID: "eu_web")
+        let c2 = TenantOwner(userID: "c2", integration: "shop_eu", projectID: "web")
+        #expect(try await store.claimTenant("shop_eu_web", for: c1))
+        #expect(try await !store.claimTenant("shop_eu_web", for: c2))
+        #expect(try await store.claimTenant("shop_eu_web", for: c1))
+        // A rotation's compare-and-set on the successor.
+        var rotated = try record()
+        rotated.successor = "d2"
+        #expect(try await store.save(rotated, ifSuccessorIs: nil))
+        #expect(try await !store.save(rotated, ifSuccessorIs: nil))
+        var again = rotated
+        again.successor = "d3"
+        #expect(try await !store.save(again, ifSuccessorIs: "d9"))
+        #expect(try await store.record(digest: "d1")?.successor == "d2")
+        #expect(try await store.save(again, ifSuccessorIs: "d2"))
         try await store.persistUsage()
         let reopened = try reopen()
-        #expect(try await reopened.record(digest: "d1") == (try record()))
+        #expect(try await reopened.record(digest: "d1") == again)
         let usage = try await reopened.usage(account: "d1", month: "202311")
         #expect(usage.requests == 7)
         #expect(usage.namespaces == ["one"])
         #expect(try await reopened.usage(account: "d1", month: "202312").requests == 0)
+        #expect(try await !reopened.claimTenant("shop_eu_web", for: c2))
+        #expect(try await reopened.claimTenant("shop_eu_web", for: c1))
+    }
+
+    /// Keys stored before tenants were claimed: the oldest key's owner gets the tenant, another
+    /// owner is refused, and the keys that shared it keep their records.
+    static func recordedTenantsClaimed(_ store: any KeyStore, reopen: () throws -> any KeyStore) async throws {
+        var older = try record("old")
+        older.createdAtMillis = 1
+        older.namespace = "shop_eu_web"
+        older.userID = "c1"
+        older.integration = "shop"
+        older.projectID = "eu_web"
+        var newer = older
+        newer.digest = "new"
+        newer.account = "new"
+        newer.createdAtMillis = 2
+        newer.userID = "c3"
+        newer.projectID = "EU.web"
+        try await store.save([newer, older])
+        let reopened = try reopen()
+        #expect(try await !reopened.claimTenant("shop_eu_web", for: TenantOwner(newer)))
+        #expect(try await !reopened.claimTenant("shop_eu_web", for: TenantOwner(userID: "c2", integration: "shop_eu", projectID: "web")))
+        #expect(try await reopened.claimTenant("shop_eu_web", for: TenantOwner(older)))
+        #expect(try await reopened.record(digest: "new") == newer)
     }
 
     @Test("the file store persists records, usage and namespaces across reopen, leaving no temp file")
     func fileStore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)/nested").path
+        let directory = Self.temporaryDirectory() + "/nested"
         let store = try FileKeyStore(directory: directory)
-        try await Self.conformance(store) { try FileKeyStore(directory: directory) }
+        try await Self.conformance(store) {
+            store.unlock()  // one store per directory: the reopened one takes the lock
+            return try FileKeyStore(directory: directory)
+        }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-        #expect(files == ["keys.json"])
+        #expect(files.sorted() == ["agentcache.lock", "keys.json"])
+    }
+
+    @Test("the file store locks its directory: a second store on it fails naming the directory and the holder's pid, until the first releases it")
+    func fileStoreLock() async throws {
+        let directory = Self.temporaryDirectory()
+        let first = try FileKeyStore(directory: directory)
+        try await first.save([try Self.record()])
+        // flock belongs to an open file description: a second open in this process conflicts too.
+        do {
+            _ = try FileKeyStore(directory: directory)
+            Issue.record("a second store opened a locked directory")
+        } catch {
+            #expect(error.message == "data directory \(directory) is in use by another agentcache process (pid \(getpid()), see \(directory)/agentcache.lock); stop it or give this one another --data-dir")
+        }
+        first.unlock()
+        let second = try FileKeyStore(directory: directory)
+        #expect(try await second.record(digest: "d1") == (try Self.record()))
+        await #expect(throws: CacheError.self) { try await first.save([try Self.record("d2")]) }
+    }
+
+    @Test("the file store removes a keys.json.tmp a killed writer left, and keeps keys.json")
+    func fileStoreRemovesTempFile() async throws {
+        let directory = Self.temporaryDirectory()
+        let store = try FileKeyStore(directory: directory)
+        try await store.save([try Self.record()])
+        store.unlock()
+        try Data("{half a wri".utf8).write(to: URL(fileURLWithPath: directory + "/keys.json.tmp"))
+        let reopened = try FileKeyStore(directory: directory)
+        #expect(try await reopened.record(digest: "d1") == (try Self.record()))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["agentcache.lock", "keys.json"])
+    }
+
+    @Test("the file store gives the tenants of keys stored before owners were recorded to their oldest key's owner")
+    func fileStoreRecordedTenants() async throws {
+        let directory = Self.temporaryDirectory()
+        let store = try FileKeyStore(directory: directory)
+        try await Self.recordedTenantsClaimed(store) {
+            // A file as written before tenants were claimed: no "tenants" member.
+            let path = directory + "/keys.json"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let legacy = text.replacingOccurrences(of: #","tenants":{}"#, with: "")
+            #expect(legacy != text)
+            try Data(legacy.utf8).write(to: URL(fileURLWithPath: path))
+            store.unlock()
+            return try FileKeyStore(directory: directory)
+        }
+    }
+
+    @Test("the Redis store gives the tenants of keys stored before owners were recorded to their oldest key's owner")
+    func redisStoreRecordedTenants() async throws {
+        try await Self.withTwoRedisClients { first, second in
+            try await Self.recordedTenantsClaimed(RedisKeyStore(client: first)) { RedisKeyStore(client: second) }
+            #expect(try await first.execute(["GET", "ac:tenants:indexed"]).text == "1")
+        }
     }
 
     @Test("the file store refuses a damaged file")
     func damagedFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ac-store-\(UUID().uuidString)").path
+        let directory = Self.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Data(#"{"version":1,"keys":{"x":{"digest":"x"}}}"#.utf8).write(to: URL(fileURLWithPath: directory + "/keys.json"))
         #expect(throws: CacheError.self) { try FileKeyStore(directory: directory) }
@@ -53,12 +170,8 @@ struct KeyStoreTests {
 
     @Test("the Redis store persists records, usage and namespaces for any client of the same Redis")
     func redisStore() async throws {
-        try await withRedisServer { redis in
-            let first = RedisClient(url: redis.url)
-            let second = RedisClient(url: redis.url)
+        try await Self.withTwoRedisClients { first, second in
             try await Self.conformance(RedisKeyStore(client: first)) { RedisKeyStore(client: second) }
-            await first.shutdown()
-            await second.shutdown()
         }
     }
 

@@ -401,11 +401,15 @@ private let ecmaScriptReference: [(bits: UInt64, text: String)] = [
 
 @Suite("CanonicalJSON")
 struct CanonicalJSONTests {
+    /// The example's first number, 333333333.33333329, is one a Double rounds (to
+    /// 333333333.3333333, the text the RFC prints). SPEC §2 keeps such numbers exact so that two
+    /// different numbers never share a key, so the input here spells that Double's own value;
+    /// `rfcExampleKeepsInexactNumberExact` shows what the original spelling gives.
     @Test("RFC 8785 §3.2.2 example canonicalises to the exact published bytes")
     func rfcSerializationExample() throws {
         let input = #"""
         {
-          "numbers": [333333333.33333329, 1E30, 4.50,
+          "numbers": [333333333.3333333, 1E30, 4.50,
                       2e-3, 0.000000000000000000000000001],
           "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
           "literals": [null, true, false]
@@ -424,6 +428,16 @@ struct CanonicalJSONTests {
         """
         let bytes = hex.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { UInt8($0, radix: 16) ?? 0 }
         #expect(try CanonicalJSON.encode(JSONParser.parse(Array(input.utf8))) == bytes)
+        // The RFC's data model (numbers as Doubles), built by hand from the original literal.
+        let value = JSONValue.array([.number(333333333.33333329), .number(1E30), .number(4.50), .number(2e-3), .number(0.000000000000000000000000001)])
+        #expect(String(decoding: CanonicalJSON.encode(value), as: UTF8.self) == "[333333333.3333333,1e+30,4.5,0.002,1e-27]")
+    }
+
+    @Test("the RFC 8785 example's 333333333.33333329, which a Double rounds, keeps its exact value (SPEC §2)")
+    func rfcExampleKeepsInexactNumberExact() throws {
+        #expect(try canonical("[333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001]")
+            == "[333333333.33333329,1e+30,4.5,0.002,1e-27]")
+        #expect(try canonical("333333333.33333329") != canonical("333333333.3333333"))
     }
 
     @Test("RFC 8785 §3.2.3 sorts member names by UTF-16 code units")
@@ -493,9 +507,11 @@ struct CanonicalJSONTests {
 
     @Test("1, 1.0, 1e0 and 10e-1 all canonicalise to 1")
     func equivalentNumberSpellings() throws {
-        for spelling in ["1", "1.0", "1e0", "10e-1", "1E+0", "0.1e1", "100e-2", "1.000000000000000000000001"] {
+        for spelling in ["1", "1.0", "1e0", "10e-1", "1E+0", "0.1e1", "100e-2", "1.000000000000000000000000"] {
             #expect(try canonical(spelling) == "1", "\(spelling)")
         }
+        // One digit more than a Double keeps is another number, not 1.
+        #expect(try canonical("1.000000000000000000000001") == "1.000000000000000000000001")
         #expect(try canonical("-0") == "0")
         #expect(try canonical("-0.0e10") == "0")
     }

@@ -1,5 +1,5 @@
 import Testing
-import AgentCacheCore
+@testable import AgentCacheCore
 
 /// Parses `text`'s UTF-8 bytes with the array entry point.
 private func parse(_ text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -88,15 +88,29 @@ struct JSONParserTests {
 
     @Test("numbers are correctly rounded on both the fast path and the fallback path")
     func numbersCorrectlyRounded() throws {
-        let texts = [
-            "0", "-0", "1", "0.1", "0.3", "123.456e-5", "9007199254740993", "9007199254740992",
-            "1e22", "1e23", "4.9e-324", "2.2250738585072011e-308", "1.7976931348623157e308",
-            "0.000000000000000000000000001", "333333333.33333329", "1E30", "12345678901234567890123",
-            "0.1e1", "100e-2", "1e-400",
+        // Numbers a Double holds exactly (their text is its shortest form, give or take zeros).
+        let exact = [
+            "0", "-0", "1", "0.1", "0.3", "123.456e-5", "9007199254740992",
+            "1e22", "1e23", "2.2250738585072014e-308", "1.7976931348623157e308",
+            "0.000000000000000000000000001", "1E30", "0.1e1", "100e-2", "5e-324",
         ]
-        for text in texts {
+        for text in exact {
             let expected = Double(text)
             #expect(try parse(text) == .number(expected ?? .nan), "\(text)")
+        }
+        // Numbers a Double would round keep their exact value; their nearest Double is still
+        // the correctly rounded one.
+        let rounded = [
+            "9007199254740993", "4.9e-324", "2.2250738585072011e-308", "333333333.33333329",
+            "12345678901234567890123", "1e-400",
+        ]
+        for text in rounded {
+            let value = try parse(text)
+            guard case .decimal(let decimal) = value else {
+                Issue.record("\(text) parsed as \(value)")
+                continue
+            }
+            #expect(decimal.doubleValue == Double(text), "\(text)")
         }
         var rng = SplitMix64(seed: 7)
         for _ in 0..<2_000 {
@@ -163,14 +177,30 @@ struct JSONParserTests {
         #expect(parseError("nan")?.kind == .unexpectedCharacter)
     }
 
-    @Test("rejects numbers that overflow a Double, but lets tiny ones underflow to zero")
-    func rejectsOverflow() throws {
-        #expect(parseError("1e400") == JSONParseError(kind: .invalidNumber, offset: 0))
-        #expect(parseError("[-1e400]") == JSONParseError(kind: .invalidNumber, offset: 1))
-        #expect(parseError("1" + String(repeating: "0", count: 400))?.kind == .invalidNumber)
-        #expect(parseError("1e99999999999999999999999")?.kind == .invalidNumber)
-        #expect(try parse("1e-400") == .number(0))
+    @Test("numbers beyond a Double's range stay exact, never infinity or 0; only past the bounds are they refused")
+    func keepsNumbersBeyondDoubleRange() throws {
+        func text(_ input: String) throws -> String {
+            String(decoding: CanonicalJSON.encode(try parse(input)), as: UTF8.self)
+        }
+        #expect(try text("1e400") == "1e400")
+        #expect(try text("[-1e400]") == "[-1e400]")
+        #expect(try text("1" + String(repeating: "0", count: 400)) == "1e400")
+        #expect(try text("1e-400") == "1e-400")
+        #expect(try text("-2.50E-400") == "-2.5e-400")
+        #expect(try text("1e9999") == "1e9999")
+        #expect(try text("1e-9999") == "1e-9999")
+        #expect(try parse("1e400") != parse("1e401"))
+        #expect(parseError("1e10000") == JSONParseError(kind: .numberOutOfRange, offset: 0))
+        #expect(parseError("[1e-10000]") == JSONParseError(kind: .numberOutOfRange, offset: 1))
+        #expect(parseError("1e99999999999999999999999")?.kind == .numberOutOfRange)
+        #expect(parseError("0." + String(repeating: "0", count: 9999) + "1")?.kind == .numberOutOfRange)
+        let longest = "1." + String(repeating: "3", count: JSONParser.maxSignificantDigits - 1)
+        #expect(try text(longest) == longest)
+        #expect(parseError(longest + "3") == JSONParseError(kind: .numberOutOfRange, offset: 0))
+        #expect(parseError(longest + "3")?.description == "number with more than 1000 significant digits at byte 0")
+        // Zeros are 0 at any exponent, and trailing zeros are not significant digits.
         #expect(try parse("0e99999999999999999999") == .number(0))
+        #expect(try text("1." + String(repeating: "0", count: 5000)) == "1")
     }
 
     @Test("rejects comments")
@@ -383,6 +413,58 @@ struct JSONParserTests {
 
     // MARK: Robustness
 
+    @Test("unparsed members are validated only: nil value, exact byte range, the others parsed")
+    func unparsedMembers() throws {
+        let text = #"{"a":1, "response" : {"x":[1,2,{"y":"\u00e9"}]} ,"b":[true]}"#
+        let members = try JSONParser.parseObjectWithSpans(Array(text.utf8), unparsed: ["response"])
+        #expect(members.map(\.key) == ["a", "response", "b"])
+        #expect(members[0].value == .number(1))
+        #expect(members[1].value == nil)
+        #expect(String(decoding: Array(text.utf8)[members[1].valueRange], as: UTF8.self) == #"{"x":[1,2,{"y":"\u00e9"}]}"#)
+        #expect(members[2].value == .array([.bool(true)]))
+        // Numbers of any size are fine in a value that is only validated.
+        let huge = #"{"response":[1e99999999,0."# + String(repeating: "1", count: 5000) + "]}"
+        #expect(try JSONParser.parseObjectWithSpans(Array(huge.utf8), unparsed: ["response"]).count == 1)
+    }
+
+    @Test("an unparsed member nests to its own limit with an explicit stack: 512 accepted, 513 and 100 000 refused by name")
+    func unparsedDepth() throws {
+        func error(_ value: String) -> JSONParseError? {
+            do {
+                _ = try JSONParser.parseObjectWithSpans(Array(#"{"response":\#(value)}"#.utf8), unparsed: ["response"], unparsedMaxDepth: 512)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(error(nested(512)) == nil)
+        #expect(error(nested(512, open: #"{"k":"#, close: "}", inner: "1")) == nil)
+        #expect(error(nested(256) + "," ) != nil)
+        let tooDeep = error(nested(513))
+        #expect(tooDeep == JSONParseError(kind: .tooDeep, offset: 12 + 512))
+        #expect(tooDeep?.member == "response")
+        #expect(tooDeep?.depthLimit == 512)
+        #expect(tooDeep?.description == #"JSON nested deeper than 512 levels in "response" at byte 524"#)
+        #expect(error(nested(100_000))?.kind == .tooDeep)
+        #expect(error(String(repeating: "[", count: 100_000))?.kind == .tooDeep)
+        // The same rules as parsing inside the unparsed value.
+        #expect(error(#"{"a":1,"a":2}"#)?.kind == .duplicateKey)
+        #expect(error(#"{"a":1,"\u0061":2}"#)?.kind == .duplicateKey)
+        #expect(error("[1,]")?.kind == .unexpectedCharacter)
+        #expect(error(#""\ud800""#)?.kind == .loneSurrogate)
+        #expect(error("01")?.kind == .invalidNumber)
+    }
+
+    @Test("a failure inside a top-level member's value names the member")
+    func failuresNameTheMember() {
+        let error = spansError(#"{"model":"m","params":{"x":"# + nested(31) + "}}")
+        #expect(error?.kind == .tooDeep)
+        #expect(error?.member == "params")
+        #expect(error?.depthLimit == 32)
+        #expect(spansError(#"{"a":tru}"#)?.member == "a")
+        #expect(parseError(nested(33))?.member == nil)
+    }
+
     @Test("random bytes and mutated valid JSON never crash: they parse or throw")
     func fuzzNeverCrashes() throws {
         var rng = SplitMix64(seed: 0xA6E7_CAC4E)
@@ -436,6 +518,20 @@ struct JSONParserTests {
                 }
             } catch {
                 #expect(error.offset >= 0 && error.offset <= input.count)
+            }
+            // Validating without building agrees with parsing: the same verdict, the same error
+            // at the same offset (number limits aside, which only values have).
+            let parsed = parseError(input)
+            let validated = input.withUnsafeBytes { raw -> JSONParseError? in
+                do throws(JSONParseError) {
+                    try JSONParser.validate(raw, maxDepth: JSONParser.defaultMaxDepth)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if parsed?.kind != .numberOutOfRange {
+                #expect(validated == parsed, "\(String(decoding: input, as: UTF8.self))")
             }
         }
         #expect(parsedCount > 0)

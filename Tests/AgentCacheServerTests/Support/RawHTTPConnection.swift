@@ -57,6 +57,16 @@ final class RawHTTPConnection: @unchecked Sendable {
         try send(Array(text.utf8))
     }
 
+    /// Sends `bytes` from a thread of its own, for sends that may block until the server reads.
+    func sendBlocking(_ bytes: [UInt8]) async throws {
+        try await onOwnThread { try self.send(bytes) }
+    }
+
+    /// Shuts the write side down (the server reads end of file).
+    func shutdownWrite() {
+        shutdown(socket, Int32(SHUT_WR))
+    }
+
     /// Sends `bytes`, all of them.
     func send(_ bytes: [UInt8]) throws {
         var sent = 0

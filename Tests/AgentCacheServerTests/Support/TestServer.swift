@@ -1,5 +1,5 @@
 import AgentCacheCore
-import AgentCacheServer
+@testable import AgentCacheServer
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -228,7 +228,8 @@ func namespaceHeader(_ name: String) -> HTTPFields {
 
 // MARK: Prometheus text
 
-/// A parsed Prometheus text exposition, enough to read single samples.
+/// A parsed Prometheus text exposition, enough to read single samples; lines are read by the
+/// server's own reader (`PrometheusSamples`, behind `/api/metrics/summary`).
 struct PrometheusText: Sendable {
     let text: String
 
@@ -256,19 +257,9 @@ struct PrometheusText: Sendable {
         }
     }
 
-    /// Splits `name{a="b",c="d"} 12` into its parts. Label values here never contain `"` or `,`.
-    static func parse(_ line: Substring) -> (name: String, labels: [String: String], value: Double)? {
-        guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { return nil }
-        let series = line[..<space]
-        guard let brace = series.firstIndex(of: "{") else { return (String(series), [:], value) }
-        var labels: [String: String] = [:]
-        let inner = series[series.index(after: brace)..<(series.lastIndex(of: "}") ?? series.endIndex)]
-        for pair in inner.split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            labels[String(parts[0])] = String(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
-        }
-        return (String(series[..<brace]), labels, value)
+    /// Splits `name{a="b",c="d"} 12` into its parts; nil when the line is not a sample.
+    static func parse(_ line: Substring) -> PrometheusSamples.Sample? {
+        PrometheusSamples.parse(line.utf8)
     }
 }
 
