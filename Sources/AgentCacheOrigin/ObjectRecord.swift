@@ -65,7 +65,8 @@ public struct ObjectRecord: Sendable, Equatable {
         return out
     }
 
-    /// Decodes stored bytes; nil when they are not a record of this version.
+    /// Decodes stored bytes; nil when they are not a record of this version, including a header
+    /// field that is not valid UTF-8. Accepts exactly what `encoded()` writes.
     public init?(decoding bytes: [UInt8]) {
         guard bytes.count >= 4 + 2 + 16 + 6, Array(bytes[0..<4]) == Self.magic, bytes[4] == Self.version,
             let kind = Kind(rawValue: bytes[5])
@@ -87,8 +88,12 @@ public struct ObjectRecord: Sendable, Equatable {
                 strings.append(nil)
                 continue
             }
-            guard offset + Int(length) <= bytes.count else { return nil }
-            strings.append(String(decoding: bytes[offset..<offset + Int(length)], as: UTF8.self))
+            // Validating, not repairing: a field that is not UTF-8 was not written by `encoded()`,
+            // and repairing it would serve changed headers instead of refetching.
+            guard offset + Int(length) <= bytes.count,
+                let field = String(validating: bytes[offset..<offset + Int(length)], as: UTF8.self)
+            else { return nil }
+            strings.append(field)
             offset += Int(length)
         }
         self.init(
