@@ -1,8 +1,13 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// Starting the real servers tests talk to (redis-server, moto), in one place.
 public enum TestProcess {
+    /// Foundation's `Process.run` on Linux is not safe to call from two threads at once (a CI
+    /// run crashed in its memcpy while another test spawned a server): launches take turns.
+    private static let launching = NIOLock()
+
     /// Launches `executable` with `arguments`, output discarded. `Process.run` blocks, so it runs
     /// on NIO's blocking pool rather than the two-thread cooperative pool tests share.
     public static func spawn(_ executable: String, _ arguments: [String]) async throws -> Process {
@@ -12,7 +17,7 @@ public enum TestProcess {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let box = ProcessBox(process)
-        try await NIOThreadPool.singleton.runIfActive { try box.process.run() }
+        try await NIOThreadPool.singleton.runIfActive { try launching.withLock { try box.process.run() } }
         return process
     }
 
@@ -34,7 +39,7 @@ public enum TestProcess {
             process.standardOutput = FileHandle.nullDevice
             let errors = Pipe()
             process.standardError = errors
-            try process.run()
+            try launching.withLock { try process.run() }
             let box = ProcessBox(process)
             let seconds = Double(killAfter.components.seconds)
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { if box.process.isRunning { box.process.terminate() } }

@@ -9,7 +9,9 @@ import AgentCacheCore
 /// `Authorization: Bearer`) that `KeyAuthority.admit` lets through; the tenant is the key's.
 /// Every answer to an admitted request, error or not, carries `X-RateLimit-Limit/Remaining/Reset`.
 /// Cost on a hit with a cached key: `KeyAuthority.authenticate` + `admit` at hand, one stats lock.
-struct Access: Sendable {
+final class Access: Sendable {
+    // A class: every step of a request captures it, and a reference is one retain.
+
     /// The tenant of open-mode deployments.
     static let defaultTenant = "default"
 
@@ -17,6 +19,13 @@ struct Access: Sendable {
     let adminToken: String?
     let stats: TenantStats
     let clock: any CacheClock
+
+    init(authority: KeyAuthority?, adminToken: String?, stats: TenantStats, clock: any CacheClock) {
+        self.authority = authority
+        self.adminToken = adminToken
+        self.stats = stats
+        self.clock = clock
+    }
 
     /// Lets a request with `head` run a route that needs `access`, or fails with the reason
     /// (401, 403, 429; rate-limit headers on admission errors). Judged from the head alone, so

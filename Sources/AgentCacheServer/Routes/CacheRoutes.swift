@@ -6,7 +6,8 @@ import NIOCore
 /// `POST /api/cache/get|set|check|invalidate|explain` with the shapes of SPEC §1, §2 and §4,
 /// as buffered routes: the same code answers on the event loop and from the router.
 /// Handlers only read the body, call the engine and write JSON; rules live in the core.
-struct CacheRoutes {
+final class CacheRoutes: Sendable {
+    // A class: every step of a request captures the routes, and a reference is one retain.
     let engine: CacheEngine
     let metrics: ServerMetrics
     /// Per-tenant hits and misses for `/api/stats`.
@@ -15,6 +16,13 @@ struct CacheRoutes {
     let gate: Access
     /// Request bytes already resolved to keys, shared by every connection.
     let memo = LookupMemo()
+
+    init(engine: CacheEngine, metrics: ServerMetrics, stats: TenantStats, gate: Access) {
+        self.engine = engine
+        self.metrics = metrics
+        self.stats = stats
+        self.gate = gate
+    }
 
     func register(on routes: RouteTable.Builder) {
         routes.add(.post, "/api/cache/get", .scope(.cacheRead), buffered: get)
