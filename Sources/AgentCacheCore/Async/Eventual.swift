@@ -5,7 +5,8 @@
 ///
 /// Chaining a `.now` value calls the next step at once, in the caller's thread; chaining a
 /// `.later` one builds a closure that awaits and then runs the next step. Cost on the hit path:
-/// one closure call per step, no task, no allocation beyond the closures' contexts.
+/// one closure call per step, no task; no allocation when the step captures nothing and takes
+/// what it needs as `with:` (`flatMapResult(with:_:)`).
 ///
 /// Hand-written rather than `EventLoopFuture` because the core knows no event loops, and
 /// rather than `async` alone because an `async` call cannot tell its caller it finished
@@ -60,53 +61,104 @@ public enum Eventual<Value: Sendable>: Sendable {
         try await result.get()
     }
 
-    /// Runs `next` on the value: at once when it is at hand, after it otherwise. A failure
-    /// skips `next`.
+    /// Runs `next` on the result, success or failure, passing it `context`: at once when the
+    /// result is at hand, after it otherwise.
+    ///
+    /// Hit path: hand what `next` needs to it as `context` and let `next` capture nothing; a
+    /// closure that captures nothing has no context to allocate, so chaining a `.now` result
+    /// costs a call. (A capturing `next` costs one heap allocation per call, `.now` or not,
+    /// because it may escape into `.later`.)
     @inlinable
-    public func flatMap<Next: Sendable>(_ next: @escaping @Sendable (Value) -> Eventual<Next>) -> Eventual<Next> {
+    public func flatMapResult<Context: Sendable, Next: Sendable>(
+        with context: Context,
+        _ next: @escaping @Sendable (Context, Result<Value, CacheError>) -> Eventual<Next>
+    ) -> Eventual<Next> {
+        switch self {
+        case .now(let result):
+            return next(context, result)
+        case .later(let operation):
+            return .later { await next(context, await operation()).result }
+        }
+    }
+
+    /// Runs `next` on the value with `context` (see `flatMapResult(with:_:)`); a failure skips it.
+    @inlinable
+    public func flatMap<Context: Sendable, Next: Sendable>(
+        with context: Context,
+        _ next: @escaping @Sendable (Context, Value) -> Eventual<Next>
+    ) -> Eventual<Next> {
+        // Written out rather than through `flatMapResult(with:)`: a `.now` value then costs one
+        // call, with no context pair built around `next`.
         switch self {
         case .now(.success(let value)):
-            return next(value)
+            return next(context, value)
         case .now(.failure(let error)):
             return .now(.failure(error))
         case .later(let operation):
             return .later {
                 switch await operation() {
-                case .success(let value): await next(value).result
+                case .success(let value): await next(context, value).result
                 case .failure(let error): .failure(error)
                 }
             }
         }
     }
 
-    /// `flatMap` for a step that cannot suspend.
+    /// `flatMap(with:_:)` for a step that cannot suspend.
     @inlinable
-    public func map<Next: Sendable>(_ transform: @escaping @Sendable (Value) throws(CacheError) -> Next) -> Eventual<Next> {
-        flatMap { value in
+    public func map<Context: Sendable, Next: Sendable>(
+        with context: Context,
+        _ transform: @escaping @Sendable (Context, Value) throws(CacheError) -> Next
+    ) -> Eventual<Next> {
+        switch self {
+        case .now(.success(let value)):
             do throws(CacheError) {
-                return .value(try transform(value))
+                return .value(try transform(context, value))
             } catch {
                 return .failure(error)
             }
+        case .now(.failure(let error)):
+            return .now(.failure(error))
+        case .later(let operation):
+            return .later {
+                switch await operation() {
+                case .success(let value):
+                    do throws(CacheError) {
+                        return .success(try transform(context, value))
+                    } catch {
+                        return .failure(error)
+                    }
+                case .failure(let error):
+                    return .failure(error)
+                }
+            }
         }
+    }
+
+    /// Runs `next` on the value: at once when it is at hand, after it otherwise. A failure
+    /// skips `next`. Off the hit path; there, `flatMap(with:_:)`.
+    @inlinable
+    public func flatMap<Next: Sendable>(_ next: @escaping @Sendable (Value) -> Eventual<Next>) -> Eventual<Next> {
+        flatMap(with: next) { next, value in next(value) }
+    }
+
+    /// `flatMap` for a step that cannot suspend.
+    @inlinable
+    public func map<Next: Sendable>(_ transform: @escaping @Sendable (Value) throws(CacheError) -> Next) -> Eventual<Next> {
+        map(with: transform) { transform, value throws(CacheError) in try transform(value) }
     }
 
     /// The same result with a failure replaced by `transform(failure)`.
     @inlinable
     public func mapError(_ transform: @escaping @Sendable (CacheError) -> CacheError) -> Eventual<Value> {
-        flatMapResult { result in .now(result.mapError(transform)) }
+        flatMapResult(with: transform) { transform, result in .now(result.mapError(transform)) }
     }
 
     /// Runs `next` on the result, success or failure: for steps that must run either way
     /// (releasing what an earlier step took, rendering an error).
     @inlinable
     public func flatMapResult<Next: Sendable>(_ next: @escaping @Sendable (Result<Value, CacheError>) -> Eventual<Next>) -> Eventual<Next> {
-        switch self {
-        case .now(let result):
-            return next(result)
-        case .later(let operation):
-            return .later { await next(await operation()).result }
-        }
+        flatMapResult(with: next) { next, result in next(result) }
     }
 }
 

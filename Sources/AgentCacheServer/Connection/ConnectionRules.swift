@@ -1,4 +1,7 @@
 import AgentCacheCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -114,15 +117,18 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Whether `bytes` contain `transfer-encoding` in any letter case. O(n).
+    /// Whether a line of `bytes` (or `bytes` itself, which may continue a head) starts with
+    /// `transfer-encoding` in any letter case: a header field name starts a line (RFC 9112
+    /// §5). O(n): `memchr` finds the line starts.
     private static func mentionsTransferEncoding(_ bytes: ByteBuffer) -> Bool {
-        let needle = Array("transfer-encoding".utf8)
+        let name = "transfer-encoding".utf8
         return bytes.withUnsafeReadableBytes { raw in
-            guard raw.count >= needle.count else { return false }
-            for start in 0...(raw.count - needle.count) {
-                var index = 0
-                while index < needle.count, raw[start + index] | 0x20 == needle[index] { index += 1 }
-                if index == needle.count { return true }
+            guard let base = raw.baseAddress else { return false }
+            var start = 0
+            while raw.count - start >= name.count {
+                if zip(name, raw[start...]).allSatisfy({ $1 | 0x20 == $0 }) { return true }
+                guard let found = memchr(base + start, Int32(UInt8(ascii: "\n")), raw.count - start) else { return false }
+                start = base.distance(to: UnsafeRawPointer(found)) + 1
             }
             return false
         }
@@ -154,9 +160,9 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let head):
+            // Progress is `bytesArrived`'s: the bytes of every part arrived just before it.
             headStartedAt = nil
             headNamesTransferCoding = false
-            lastProgress = .now()
             if let coding = Self.unsupportedCoding(head) {
                 // The body cannot be framed: answered here, then the connection ends.
                 let error = CacheError(.notImplemented, "transfer coding '\(coding)' is not supported; send the body with Content-Length or Transfer-Encoding: chunked")
@@ -179,7 +185,7 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
             let keepAlive = head.isKeepAlive && drainingSince == nil && !stopReading && !chunked10
             exchanges.append(Exchange(isHead: head.method == .HEAD, keepAlive: keepAlive, acknowledgesKeepAlive: keepAlive && head.version == .http1_0))
         case .body:
-            lastProgress = .now()
+            break
         case .end:
             readingBody = false
             if !exchanges.isEmpty {

@@ -189,19 +189,30 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         state = .serving(Exchange(route: route, head: head, startedNanos: started))
         let expectsContinue = expectsContinue(nioHead)
-        run(route.admit(head), context: context) { handler, result in
-            switch result {
-            case .success(let caller):
-                guard case .serving(let exchange) = handler.state else { return }
-                exchange.caller = caller
-                // Admitted: now the body is wanted.
-                if expectsContinue { handler.writeContinue(context: context) }
-            case .failure(let error):
-                // The final status at once; the body is dropped as it arrives (parts held
-                // meanwhile included), up to its end, and `ConnectionRules` ends the connection.
-                handler.state = .discarding
-                handler.write(.error(error), route: route, startedNanos: started, context: context)
+        let admission = route.admit(head)
+        // At hand: no closure is made (an edge hit never allocates one here).
+        guard case .now(let result) = admission else {
+            return suspend(admission, context: context) { handler, result in
+                handler.admitted(result, route: route, startedNanos: started, expectsContinue: expectsContinue, context: context)
             }
+        }
+        admitted(result, route: route, startedNanos: started, expectsContinue: expectsContinue, context: context)
+    }
+
+    /// Admitted: the body is wanted. Refused: the final status at once; the body is dropped as
+    /// it arrives (parts held meanwhile included), up to its end, and `ConnectionRules` ends
+    /// the connection.
+    private func admitted(
+        _ result: Result<Caller, CacheError>, route: BufferedRoute, startedNanos: UInt64, expectsContinue: Bool, context: ChannelHandlerContext
+    ) {
+        switch result {
+        case .success(let caller):
+            guard case .serving(let exchange) = state else { return }
+            exchange.caller = caller
+            if expectsContinue { writeContinue(context: context) }
+        case .failure(let error):
+            state = .discarding
+            write(.error(error), route: route, startedNanos: startedNanos, context: context)
         }
     }
 
@@ -210,32 +221,30 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let caller = exchange.caller else { return }
         if case .success = body { state = .idle }
         let steps = exchange.route.answer(caller, body: body, startedNanos: exchange.startedNanos)
-        run(steps, context: context) { handler, result in
-            handler.write(Answer.rendering(result), route: exchange.route, startedNanos: exchange.startedNanos, context: context)
+        guard case .now(let result) = steps else {
+            return suspend(steps, context: context) { handler, result in
+                handler.write(Answer.rendering(result), route: exchange.route, startedNanos: exchange.startedNanos, context: context)
+            }
         }
+        write(Answer.rendering(result), route: exchange.route, startedNanos: exchange.startedNanos, context: context)
     }
 
-    /// Runs `steps`: `then` at once when the result is at hand; otherwise as a task, holding
-    /// what arrives until `then` ran on the event loop, then handling it.
-    private func run<Value>(
+    /// Runs `steps` that must wait as a task, holding what arrives until `then` ran on the
+    /// event loop, then handling it. (Steps at hand are finished by the caller, without this.)
+    private func suspend<Value>(
         _ steps: Eventual<Value>,
         context: ChannelHandlerContext,
         then: @escaping (FastPathHandler, Result<Value, CacheError>) -> Void
     ) {
-        switch steps {
-        case .now(let result):
-            then(self, result)
-        case .later(let operation):
-            suspended = true
-            let promise = context.eventLoop.makePromise(of: Result<Value, CacheError>.self)
-            promise.completeWithTask { await operation() }
-            let bound = NIOLoopBound((handler: self, context: context, then: then), eventLoop: context.eventLoop)
-            promise.futureResult.whenSuccess { result in
-                let (handler, context, then) = bound.value
-                handler.suspended = false
-                then(handler, result)
-                handler.resume(context: context)
-            }
+        suspended = true
+        let promise = context.eventLoop.makePromise(of: Result<Value, CacheError>.self)
+        promise.completeWithTask { await steps.result }
+        let bound = NIOLoopBound((handler: self, context: context, then: then), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { result in
+            let (handler, context, then) = bound.value
+            handler.suspended = false
+            then(handler, result)
+            handler.resume(context: context)
         }
     }
 

@@ -54,10 +54,13 @@ final class Access: Sendable {
                 stats.record(tenant: Self.defaultTenant, atMillis: clock.nowMillis())
                 return .value(Caller(head: head, tenant: Self.defaultTenant, admission: nil))
             }
-            return authority.authenticate(head.credential).flatMap { [stats, clock] record in
-                authority.admit(record, scope: scope, clientAddress: head.clientAddress).map { admission in
-                    stats.record(tenant: record.namespace, atMillis: clock.nowMillis())
-                    return Caller(head: head, tenant: record.namespace, admission: admission)
+            // Steps take what they need as `with:` (no closure context on the hit path).
+            return authority.authenticate(head.credential).flatMap(with: (self, authority, head, scope)) { step, record in
+                let (access, authority, head, scope) = step
+                return authority.admit(record, scope: scope, clientAddress: head.clientAddress).map(with: (access, head)) { step, admission in
+                    let (access, head) = step
+                    access.stats.record(tenant: admission.record.namespace, atMillis: access.clock.nowMillis())
+                    return Caller(head: head, tenant: admission.record.namespace, admission: admission)
                 }
             }
         }

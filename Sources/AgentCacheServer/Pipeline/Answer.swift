@@ -16,7 +16,12 @@ struct Answer: Sendable {
 
     /// A JSON answer.
     static func json(_ body: ByteBuffer, status: HTTPResponse.Status = .ok, headers: [(name: String, value: String)] = []) -> Answer {
-        Answer(status: status, headers: headers + [("Content-Type", "application/json")], body: body)
+        // Room for the rate-limit headers `Access.finish` adds: one array, grown never.
+        var all: [(name: String, value: String)] = []
+        all.reserveCapacity(headers.count + 4)
+        all.append(contentsOf: headers)
+        all.append(("Content-Type", "application/json"))
+        return Answer(status: status, headers: all, body: body)
     }
 
     /// SPEC §5's `{"error": ..., "code": ...}` for `error`, with the status its code maps to

@@ -51,6 +51,6 @@ final class BufferedRoute: Sendable {
         case .success(let body): outcome = gate.perform(caller, handler(Call(body: body, caller: caller, startedNanos: startedNanos)))
         case .failure(let error): outcome = .failure(error)
         }
-        return outcome.flatMapResult { [gate] in .value(Answer.rendering(gate.finish(caller, $0))) }
+        return outcome.flatMapResult(with: (gate, caller)) { step, result in .value(Answer.rendering(step.0.finish(step.1, result))) }
     }
 }

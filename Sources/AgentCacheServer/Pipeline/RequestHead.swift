@@ -7,17 +7,19 @@ import NIOCore
 ///
 /// A header the server reads (`X-API-Key`, `Authorization`, `X-Cache-Namespace`) sent more
 /// than once with different values is 400 `INVALID_REQUEST` (SPEC §1): which one counts must
-/// never depend on the code path. Cost: one scan of the three names.
-struct RequestHead: Sendable {
+/// never depend on the code path. Cost: one scan of the three names. A class: every step of a
+/// request hands it on, and a reference is one retain where its strings would cost one each.
+final class RequestHead: Sendable {
     /// `X-API-Key`, trimmed.
     let apiKey: String?
     /// `Authorization`, as sent.
     let authorization: String?
     /// `X-Cache-Namespace`, as sent.
     let namespace: String?
-    /// The client's address for IP allow-lists: the first `X-Forwarded-For` entry behind a
-    /// trusted proxy (`--trust-forwarded-for`), else the connection's peer.
-    let clientAddress: String?
+    /// The first `X-Forwarded-For` entry, read behind a trusted proxy (`--trust-forwarded-for`).
+    private let forwardedFor: String?
+    /// The connection's peer.
+    private let remote: SocketAddress?
 
     /// Reads the head whose header values `values(name)` lists (all values of a name,
     /// case-insensitive, in order), from `remote`.
@@ -27,10 +29,18 @@ struct RequestHead: Sendable {
         authorization = try Self.single("Authorization", values)
         namespace = try Self.single("X-Cache-Namespace", values)
         if trustForwardedFor, let forwarded = values("X-Forwarded-For").first, let first = forwarded.split(separator: ",").first {
-            clientAddress = String(first).trimmingSpaces
+            forwardedFor = String(first).trimmingSpaces
         } else {
-            clientAddress = remote?.ipAddress
+            forwardedFor = nil
         }
+        self.remote = remote
+    }
+
+    /// The client's address for IP allow-lists: the first `X-Forwarded-For` entry behind a
+    /// trusted proxy, else the connection's peer. Formatted when asked (only keys with an
+    /// allow-list ask).
+    var clientAddress: String? {
+        forwardedFor ?? remote?.ipAddress
     }
 
     /// The API key: `X-API-Key`, else the token of `Authorization: Bearer <key>`.
@@ -60,6 +70,9 @@ struct RequestHead: Sendable {
 extension String {
     /// Without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
+        // Most values have nothing to trim: no copy then.
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first != UInt8(ascii: " "), first != UInt8(ascii: "\t"), last != UInt8(ascii: " "), last != UInt8(ascii: "\t") { return self }
         var slice = self[...]
         while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
         while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }

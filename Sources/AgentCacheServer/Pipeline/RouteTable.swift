@@ -20,7 +20,8 @@ final class RouteTable: Sendable {
 
     let entries: [Entry]
     /// Buffered routes by `"<METHOD> <path>"`.
-    let buffered: [String: BufferedRoute]
+    /// Buffered routes by method, then path: no key string is built per request.
+    let buffered: [String: [String: BufferedRoute]]
 
     /// Collects routes into `router`; `build` freezes them.
     final class Builder {
@@ -29,7 +30,7 @@ final class RouteTable: Sendable {
         let maxBodyBytes: Int
         let trustForwardedFor: Bool
         private(set) var entries: [Entry] = []
-        private(set) var buffered: [String: BufferedRoute] = [:]
+        private(set) var buffered: [String: [String: BufferedRoute]] = [:]
 
         init(router: Router<AgentCacheRequestContext>, gate: Access, maxBodyBytes: Int, trustForwardedFor: Bool) {
             self.router = router
@@ -42,7 +43,7 @@ final class RouteTable: Sendable {
         /// loop when the dispatcher serves it. GET routes also answer HEAD.
         func add(_ method: HTTPRequest.Method, _ path: String, _ access: RouteAccess, buffered handler: @escaping BufferedRoute.Handler) {
             let route = BufferedRoute(method: method, path: path, access: access, handler: handler, gate: gate)
-            buffered["\(method.rawValue) \(path)"] = route
+            buffered[method.rawValue, default: [:]][path] = route
             let limit = maxBodyBytes
             let trust = trustForwardedFor
             register(method, path, access) { request, context in
@@ -131,7 +132,7 @@ final class RouteTable: Sendable {
         }
     }
 
-    private init(entries: [Entry], buffered: [String: BufferedRoute]) {
+    private init(entries: [Entry], buffered: [String: [String: BufferedRoute]]) {
         self.entries = entries
         self.buffered = buffered
     }
@@ -139,13 +140,13 @@ final class RouteTable: Sendable {
     /// The buffered route `method` + `uri` names exactly (no query string), if any. A
     /// dictionary lookup.
     func bufferedRoute(method: String, uri: String) -> BufferedRoute? {
-        buffered["\(method) \(uri)"]
+        buffered[method]?[uri]
     }
 }
 
 extension RequestHead {
     /// The head of a router request.
-    init(_ request: Request, _ context: AgentCacheRequestContext, trustForwardedFor: Bool) throws(CacheError) {
+    convenience init(_ request: Request, _ context: AgentCacheRequestContext, trustForwardedFor: Bool) throws(CacheError) {
         try self.init(
             values: { name in HTTPField.Name(name).map { request.headers[values: $0] } ?? [] },
             remote: context.remoteAddress,

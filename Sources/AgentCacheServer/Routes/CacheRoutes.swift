@@ -37,19 +37,27 @@ final class CacheRoutes: Sendable {
     /// XXH3-128 of the body (the parse and key derivation are remembered in `memo`), a few
     /// striped locks, one response buffer.
     @Sendable func get(_ call: BufferedRoute.Call) -> Eventual<Answer> {
-        resolve(call).flatMap { [self] resolved in
-            engine.lookup(resolved.key, in: resolved.namespace, generation: resolved.generation).map { [self] hit in
-                stats.record(tenant: resolved.namespace.tenant, atMillis: engine.clock.nowMillis(), hit: hit != nil, request: false)
-                metrics.recordLookup(hitTier: hit?.tier, remoteTiers: engine.remoteTiers)
-                guard let hit else {
-                    return .json(LookupResponse.missBody(key: resolved.key, allocator: ByteBufferAllocator()), headers: [("X-Cache", "MISS")])
-                }
-                let body = LookupResponse.hitBody(
-                    hit, key: resolved.key, nowMillis: engine.clock.nowMillis(), startedNanos: call.startedNanos, allocator: ByteBufferAllocator()
-                )
-                return .json(body, headers: [("X-Cache", LookupResponse.xCache(hit.tier))])
+        // Each step takes what it needs as `with:` (no closure context on the hit path).
+        resolve(call).flatMap(with: (self, call)) { step, resolved in
+            let (routes, call) = step
+            return routes.engine.lookup(resolved.key, in: resolved.namespace, generation: resolved.generation).map(with: (routes, call, resolved)) { step, hit in
+                let (routes, call, resolved) = step
+                return routes.answer(hit, resolved, call)
             }
         }
+    }
+
+    /// A lookup's answer, counted.
+    private func answer(_ hit: CacheEngine.Hit?, _ resolved: ResolvedKey, _ call: BufferedRoute.Call) -> Answer {
+        stats.record(tenant: resolved.namespace.tenant, atMillis: engine.clock.nowMillis(), hit: hit != nil, request: false)
+        metrics.recordLookup(hitTier: hit?.tier, remoteTiers: engine.remoteTiers)
+        guard let hit else {
+            return .json(LookupResponse.missBody(key: resolved.key, allocator: ByteBufferAllocator()), headers: [("X-Cache", "MISS")])
+        }
+        let body = LookupResponse.hitBody(
+            hit, key: resolved.key, nowMillis: engine.clock.nowMillis(), startedNanos: call.startedNanos, allocator: ByteBufferAllocator()
+        )
+        return .json(body, headers: [("X-Cache", LookupResponse.xCache(hit.tier))])
     }
 
     @Sendable func set(_ call: BufferedRoute.Call) -> Eventual<Answer> {
@@ -176,11 +184,12 @@ final class CacheRoutes: Sendable {
         if let known = memo.entry(for: fingerprint), known.namespace.tenant == tenant,
             case .now(.success(known.generation)) = engine.generation(of: known.namespace)
         {
-            return gate.admit(namespace: known.namespace, for: call.caller).map { known }
+            return gate.admit(namespace: known.namespace, for: call.caller).map(with: known) { known, _ in known }
         }
-        return lookupRequest(call).flatMap { [engine, memo] lookup, namespace in
-            engine.key(for: lookup.fields, in: namespace).map { resolved in
-                memo.remember(resolved, for: fingerprint)
+        return lookupRequest(call).flatMap(with: (self, fingerprint)) { step, request in
+            let (routes, fingerprint) = step
+            return routes.engine.key(for: request.0.fields, in: request.1).map(with: (routes.memo, fingerprint)) { step, resolved in
+                step.0.remember(resolved, for: step.1)
                 return resolved
             }
         }
