@@ -7,8 +7,9 @@ import NIOConcurrencyHelpers
 /// concurrency), and the admin operations (provision, info, revoke, rotate).
 ///
 /// Records are cached in memory after the first lookup and re-read from the store after
-/// `recordRefreshMillis` (5 s), so a revocation made on another node takes effect within
-/// that long; on this node at once. A key that fails the format or checksum never reaches
+/// `recordRefreshMillis` (5 s; a record in use is re-read in the background from 4 s), so a
+/// revocation made on another node takes effect within that long; on this node at once. While
+/// the store fails, cached records keep being served (fail open to what was known). A key that fails the format or checksum never reaches
 /// the store.
 public final class KeyAuthority: Sendable {
     /// Where keys and usage persist.
@@ -34,6 +35,13 @@ public final class KeyAuthority: Sendable {
 
     /// How long a cached record is trusted before it is re-read.
     static let recordRefreshMillis: Int64 = 5_000
+    /// When a record in use is re-read in the background, so it is fresh again before
+    /// `recordRefreshMillis` and no request waits for the store.
+    static let recordRefreshAheadMillis: Int64 = 4_000
+    private let refreshes = BackgroundRefresh<String>()
+    /// The last store read failed: cached records are served at any age (as a failed re-read
+    /// would serve them) until a read succeeds, instead of each request waiting for one.
+    private let storeFailing = NIOLockedValueBox(false)
 
     /// Default rotation grace: 24 hours, as seed 000 suggests retiring an old key after 24 h.
     public static let defaultRotationGraceSeconds: Double = 86_400
@@ -78,8 +86,14 @@ public final class KeyAuthority: Sendable {
         }
         let now = clock.nowMillis()
         let cached = cache.withLockedValue { $0[digest] }
-        if let cached, now - cached.loadedAt < Self.recordRefreshMillis {
-            return .now(checkLive(cached.record))
+        if let cached {
+            let age = now - cached.loadedAt
+            // Re-read ahead, in the background, so a key in use never waits for the store;
+            // and while the store fails, serve what is cached (as a failed re-read would).
+            if age >= Self.recordRefreshAheadMillis { refreshInBackground(digest: digest, cached: cached.record) }
+            if age < Self.recordRefreshMillis || storeFailing.withLockedValue({ $0 }) {
+                return .now(checkLive(cached.record))
+            }
         }
         return .async { [self] () throws(CacheError) in
             guard let record = try await load(digest: digest, cached: cached?.record) else {
@@ -126,26 +140,43 @@ public final class KeyAuthority: Sendable {
     /// Cost: at hand (`.now`) when the rate limiter holds an allowance and this month's counts
     /// are loaded: a limiter decision and a ledger lock. Otherwise one round trip for each part
     /// that is not (a Redis script, one store read per account and month).
-    public func admit(_ record: KeyRecord, scope: Scope, clientAddress: String?) -> Eventual<Admission> {
-        let limits = plans[record.tier]
-        let month = Self.month(of: clock.nowMillis())
-        return limiter.acquire(key: record.account, ratePerSecond: limits.requestsPerSecond).flatMap { [self] rate in
+    public func admit(_ record: KeyRecord, scope: Scope, clientAddress: @autoclosure () -> String?) -> Eventual<Admission> {
+        let request = AdmissionRequest(
+            record: record, limits: plans[record.tier], month: Self.month(of: clock.nowMillis()), scope: scope,
+            // Asked only of a key with an allow-list (it may format an address).
+            clientAddress: record.allowedIPs.isEmpty ? nil : clientAddress()
+        )
+        // Each step takes what it needs as `with:` (no closure context on the hit path).
+        return limiter.acquire(key: record.account, ratePerSecond: request.limits.requestsPerSecond).flatMap(with: (self, request)) { step, rate in
+            let (authority, request) = step
             do throws(CacheError) {
-                try Self.checkAccess(record, limits: limits, rate: rate, scope: scope, clientAddress: clientAddress)
+                try Self.checkAccess(request.record, limits: request.limits, rate: rate, scope: request.scope, clientAddress: request.clientAddress)
             } catch {
                 return .failure(error)
             }
-            return ledger.prepare(account: record.account, month: month)
-                .mapError { CacheError($0.code, $0.message, responseHeaders: Self.rateHeaders(rate)) }
-                .flatMap { [self] () -> Eventual<Admission> in
-                    do throws(CacheError) {
-                        try Self.checkQuota(record, limits: limits, ledger.count(account: record.account, quota: limits.monthlyRequests), rate: rate)
-                    } catch {
-                        return .failure(error)
+            return authority.ledger.prepare(account: request.record.account, month: request.month).flatMapResult(with: (authority, request, rate)) { step, prepared in
+                let (authority, request, rate) = step
+                do throws(CacheError) {
+                    if case .failure(let error) = prepared {
+                        throw CacheError(error.code, error.message, responseHeaders: Self.rateHeaders(rate))
                     }
-                    return .value(Admission(record: record, limits: limits, rate: rate))
+                    let counted = authority.ledger.count(account: request.record.account, quota: request.limits.monthlyRequests)
+                    try Self.checkQuota(request.record, limits: request.limits, counted, rate: rate)
+                } catch {
+                    return .failure(error)
                 }
+                return .value(Admission(record: request.record, limits: request.limits, rate: rate))
+            }
         }
+    }
+
+    /// What `admit` decides on, handed from step to step.
+    private struct AdmissionRequest: Sendable {
+        let record: KeyRecord
+        let limits: TierLimits
+        let month: String
+        let scope: Scope
+        let clientAddress: String?
     }
 
     /// Checks the rate, the IP allow-list and the scope: 429 `RATE_LIMIT_EXCEEDED` or 403
@@ -229,11 +260,12 @@ public final class KeyAuthority: Sendable {
     /// a namespace the key has used; one store call for a new one.
     public func admitNamespace(_ name: String, for record: KeyRecord) -> Eventual<Void> {
         let limit = plans[record.tier].maxNamespaces
-        return ledger.admitNamespace(account: record.account, namespace: name, limit: limit).map { admitted throws(CacheError) in
+        return ledger.admitNamespace(account: record.account, namespace: name, limit: limit).map(with: (record.tier, name, limit)) { step, admitted throws(CacheError) in
+            let (tier, name, limit) = step
             guard admitted else {
                 throw CacheError(
                     .insufficientPermissions,
-                    "namespace limit reached: the \(record.tier.rawValue) tier allows \(limit ?? 0) namespace\(limit == 1 ? "" : "s") per key and '\(name)' would be one more"
+                    "namespace limit reached: the \(tier.rawValue) tier allows \(limit ?? 0) namespace\(limit == 1 ? "" : "s") per key and '\(name)' would be one more"
                 )
             }
         }
@@ -388,13 +420,20 @@ public final class KeyAuthority: Sendable {
     private func load(digest: String, cached: KeyRecord?) async throws(CacheError) -> KeyRecord? {
         lookups.withLockedValue { $0 += 1 }
         do {
-            guard let record = try await store.record(digest: digest) else { return nil }
-            remember(record)
+            let record = try await store.record(digest: digest)
+            storeFailing.withLockedValue { $0 = false }
+            if let record { remember(record) } else { cache.withLockedValue { $0[digest] = nil } }
             return record
         } catch {
+            storeFailing.withLockedValue { $0 = true }
             if let cached { return cached }
             throw error
         }
+    }
+
+    /// Re-reads the record of `digest` unless a re-read is running already.
+    private func refreshInBackground(digest: String, cached: KeyRecord) {
+        refreshes.start(digest) { [self] in _ = try? await load(digest: digest, cached: cached) }
     }
 
     private func remember(_ record: KeyRecord) {

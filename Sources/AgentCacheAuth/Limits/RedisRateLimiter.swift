@@ -11,7 +11,9 @@ import NIOCore
 /// Fast keys reserve their allowance in small batches: one script run takes up to
 /// `batch(for:)` requests (1/20 of the rate, at least 1 and at most 100: one at a time below
 /// 40 req/s, so small limits stay exact) and this node hands them out in process (`.now`)
-/// for up to `reserveMillis`. Every request admitted was taken from the shared bucket, so over any window the nodes admit at most what it allows plus what they
+/// for up to `reserveMillis`; once half a batch is used the next is reserved in the background,
+/// so a steady client does not wait for Redis. While Redis fails, requests are decided in
+/// process at once and one background run at a time probes it. Every request admitted was taken from the shared bucket, so over any window the nodes admit at most what it allows plus what they
 /// held reserved when the window began; requests reserved and left unused when their
 /// reservation lapses are not admitted by anyone.
 public final class RedisRateLimiter: RateLimiting {
@@ -46,6 +48,8 @@ public final class RedisRateLimiter: RateLimiting {
     private struct Reserve {
         var left: Int
         var expiresAtNanos: UInt64
+        /// The requests the last script run granted.
+        var batch: Int
         var decision: RateDecision
     }
 
@@ -67,15 +71,38 @@ public final class RedisRateLimiter: RateLimiting {
         self.fallback = fallback
     }
 
+    /// Reservations running in the background: a batch running low is refilled ahead, so a
+    /// steady client never waits for Redis; while Redis is down, one run at a time probes it.
+    private let refills = BackgroundRefresh<String>()
+
     /// From this node's reserved batch for `key` when it holds an unexpired one (`.now`: a
-    /// lock and a lookup); else one script run reserving the next batch.
+    /// lock and a lookup; the next batch is reserved in the background once half of this one
+    /// is used). Else one script run reserving the next batch; but while Redis is failing,
+    /// decided in process at once (`fallback`), with one background run finding out when
+    /// Redis is back, so an outage costs no request a command timeout after the first.
     public func acquire(key: String, ratePerSecond: Int) -> Eventual<RateDecision> {
-        if let reserved = takeReserved(key: key, ratePerSecond: ratePerSecond) { return .value(reserved) }
+        if let (reserved, low) = takeReserved(key: key, ratePerSecond: ratePerSecond) {
+            if low { refill(key: key, ratePerSecond: ratePerSecond) }
+            return .value(reserved)
+        }
+        if redis.isDown {
+            refill(key: key, ratePerSecond: ratePerSecond)
+            return .value(fallback.decide(key: key, ratePerSecond: ratePerSecond))
+        }
         return .later { [self] in .success(await reserve(key: key, ratePerSecond: ratePerSecond)) }
     }
 
-    /// Runs the script for the next batch of `key` and hands out its first request.
-    private func reserve(key: String, ratePerSecond: Int) async -> RateDecision {
+    /// Reserves the next batch of `key` in the background, keeping all of it for later
+    /// requests; nothing when a reservation of `key` is running already.
+    private func refill(key: String, ratePerSecond: Int) {
+        refills.start(key) { [self] in
+            _ = await reserve(key: key, ratePerSecond: ratePerSecond, keepAll: true)
+        }
+    }
+
+    /// Runs the script for the next batch of `key` and hands out its first request (unless
+    /// `keepAll`: a refill ahead, whose whole batch is kept for later requests).
+    private func reserve(key: String, ratePerSecond: Int, keepAll: Bool = false) async -> RateDecision {
         let (rate, emission, tolerance) = RateDecision.schedule(ratePerSecond: ratePerSecond)
         let wanted = Self.batch(for: rate)
         let decided = await redis.attempt { client -> (RateDecision, granted: Int)? in
@@ -90,23 +117,25 @@ public final class RedisRateLimiter: RateLimiting {
             return (decision, Int(granted))
         }
         guard case (var decision, let granted)? = decided else { return fallback.decide(key: key, ratePerSecond: rate) }
-        if granted > 1 {
+        let kept = keepAll ? granted : granted - 1
+        if kept > 0 {
             let now = NIODeadline.now().uptimeNanoseconds
             reserves.withLockedValue { reserves in
                 // Concurrent refills add up rather than drop what another one reserved.
                 let held = reserves[key].map { $0.expiresAtNanos > now ? $0.left : 0 } ?? 0
-                reserves[key] = Reserve(left: held + granted - 1, expiresAtNanos: now + Self.reserveMillis * 1_000_000, decision: decision)
+                reserves[key] = Reserve(left: held + kept, expiresAtNanos: now + Self.reserveMillis * 1_000_000, batch: granted, decision: decision)
             }
-            decision.remaining += granted - 1
+            decision.remaining += kept
         }
         return decision
     }
 
-    /// One request from this node's reserved batch for `key`, if it holds an unexpired one;
-    /// nil otherwise. A lock and a lookup.
-    private func takeReserved(key: String, ratePerSecond: Int) -> RateDecision? {
+    /// One request from this node's reserved batch for `key`, and whether the batch is down to
+    /// half (time to reserve the next), if it holds an unexpired one; nil otherwise. A lock
+    /// and a lookup.
+    private func takeReserved(key: String, ratePerSecond: Int) -> (RateDecision, low: Bool)? {
         let now = NIODeadline.now().uptimeNanoseconds
-        return reserves.withLockedValue { reserves -> RateDecision? in
+        return reserves.withLockedValue { reserves -> (RateDecision, low: Bool)? in
             guard var reserve = reserves[key], reserve.decision.limit == RateDecision.schedule(ratePerSecond: ratePerSecond).rate else { return nil }
             guard reserve.left > 0, now < reserve.expiresAtNanos else {
                 reserves[key] = nil
@@ -117,7 +146,9 @@ public final class RedisRateLimiter: RateLimiting {
             var decision = reserve.decision
             // What the shared bucket has left plus what this node still holds.
             decision.remaining += reserve.left
-            return decision
+            // Half used: the next batch is reserved before this one runs out. (Not by time: a
+            // slow client's batch lapses, and reserving ahead for it would waste the bucket.)
+            return (decision, reserve.left * 2 < reserve.batch)
         }
     }
 }
