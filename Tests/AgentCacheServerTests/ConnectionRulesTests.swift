@@ -273,7 +273,30 @@ struct ConnectionRulesTests {
             let connection = try RawHTTPConnection(port: api.port)
             let fields = (0..<1001).map { "X-Field-\($0): v\r\n" }.joined()
             try connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\(fields)\r\n")
-            #expect(try await connection.receive(1).first?.status == 400)
+            let answer = try #require(try await connection.receive(1).first)
+            #expect(answer.status == 431)
+            #expect(answer.body.contains("REQUEST_HEADER_FIELDS_TOO_LARGE"))
+        }
+    }
+
+    @Test("a request target over the head limit is 414 URI_TOO_LONG, a header field over it 431, each then closed")
+    func oversizedHeads() async throws {
+        try await withTestServer { api in
+            let longTarget = "/api/cache/get?" + String(repeating: "a", count: 100 * 1024)
+            let uri = try RawHTTPConnection(port: api.port)
+            try uri.send("GET \(longTarget) HTTP/1.1\r\nHost: x\r\n\r\n")
+            let tooLong = try #require(try await uri.receive(1).first)
+            #expect(tooLong.status == 414)
+            #expect(tooLong.body.contains("URI_TOO_LONG"))
+            #expect(try await uri.receiveUntilClose().isEmpty)
+
+            let field = try RawHTTPConnection(port: api.port)
+            try field.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 100 * 1024))\r\n\r\n")
+            let tooLarge = try #require(try await field.receive(1).first)
+            #expect(tooLarge.status == 431)
+            #expect(tooLarge.body.contains("REQUEST_HEADER_FIELDS_TOO_LARGE"))
+            #expect(try await field.receiveUntilClose().isEmpty)
+            #expect(try await api.request("/health").status == .ok)
         }
     }
 

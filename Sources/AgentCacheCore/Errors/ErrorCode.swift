@@ -20,6 +20,11 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case serviceUnavailable = "SERVICE_UNAVAILABLE"
     /// The request head or body did not arrive within the connection deadlines (408).
     case requestTimeout = "REQUEST_TIMEOUT"
+    /// The request target is longer than the server reads (414 URI Too Long, RFC 9110 §15.5.15).
+    case uriTooLong = "URI_TOO_LONG"
+    /// The request's header fields are larger or more than the server reads (431 Request
+    /// Header Fields Too Large, RFC 6585 §5).
+    case headerFieldsTooLarge = "REQUEST_HEADER_FIELDS_TOO_LARGE"
     /// The request uses an HTTP feature the server does not implement, such as a transfer
     /// coding other than `chunked` (501, RFC 9112 §6.1).
     case notImplemented = "NOT_IMPLEMENTED"

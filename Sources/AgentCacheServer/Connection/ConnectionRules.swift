@@ -77,6 +77,10 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
     private var earlyAnswer = false
     /// The head being read names `Transfer-Encoding`.
     private var headNamesTransferCoding = false
+    /// The request line of the head being read has ended (a line feed arrived), after this
+    /// many bytes: longer than a field may be, it is what overflowed (414, not 431).
+    private var requestLineEnded = false
+    private var requestLineBytes = 0
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var date = HTTPDate()
@@ -109,8 +113,17 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
         lastProgress = now
         guard !readingBody else { return }
         // Head bytes: NIO's parser reports a transfer coding it cannot frame only as `.unknown`,
-        // so whether the head named one is noted here to answer 501 rather than 400.
+        // and a request target or header fields over its limits both as `.headerOverflow`, so
+        // what the head holds is noted here to answer 501, 414 or 431 rather than 400.
         if !headNamesTransferCoding { headNamesTransferCoding = Self.mentionsTransferEncoding(bytes) }
+        if !requestLineEnded {
+            if let end = bytes.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                requestLineBytes += end - bytes.readerIndex
+                requestLineEnded = true
+            } else {
+                requestLineBytes += bytes.readableBytes
+            }
+        }
         if headStartedAt == nil {
             headStartedAt = now
             schedule(context: context)
@@ -139,9 +152,20 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
         // A request NIO's parser refused: answered here (never an error-level log), then the
         // connection ends, since the framing of what follows is unknown.
         guard lingeringUntil == nil, ownAnswer == nil, !lastRequestRead else { return }
-        let refusal = parseError == .unknown && headNamesTransferCoding
-            ? CacheError(.notImplemented, "the request's transfer coding is not supported; send the body with Content-Length or Transfer-Encoding: chunked")
-            : CacheError.invalidRequest("malformed HTTP request (\(parseError))")
+        let refusal: CacheError
+        switch parseError {
+        case .unknown where headNamesTransferCoding:
+            refusal = CacheError(.notImplemented, "the request's transfer coding is not supported; send the body with Content-Length or Transfer-Encoding: chunked")
+        case .headerOverflow where requestLineBytes > configuration.maxHeaderFieldSize:
+            refusal = CacheError(.uriTooLong, "the request target is longer than \(configuration.maxHeaderFieldSize) bytes")
+        case .headerOverflow:
+            refusal = CacheError(
+                .headerFieldsTooLarge,
+                "the request's header fields exceed the server's limits (\(configuration.maxHeaderFieldCount) fields, \(configuration.maxHeaderListSize) bytes)"
+            )
+        default:
+            refusal = CacheError.invalidRequest("malformed HTTP request (\(parseError))")
+        }
         readingBody = false
         if let newest = exchanges.last, !newest.requestEnded {
             // The request being read cannot be finished: its answer is this one, unless its
@@ -163,6 +187,8 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
             // Progress is `bytesArrived`'s: the bytes of every part arrived just before it.
             headStartedAt = nil
             headNamesTransferCoding = false
+            requestLineEnded = false
+            requestLineBytes = 0
             if let coding = Self.unsupportedCoding(head) {
                 // The body cannot be framed: answered here, then the connection ends.
                 let error = CacheError(.notImplemented, "transfer coding '\(coding)' is not supported; send the body with Content-Length or Transfer-Encoding: chunked")

@@ -16,6 +16,8 @@ extension CacheError {
         case .originUnavailable: timedOut ? .gatewayTimeout : .badGateway
         case .serviceUnavailable: .serviceUnavailable
         case .requestTimeout: .requestTimeout
+        case .uriTooLong: .uriTooLong
+        case .headerFieldsTooLarge: .requestHeaderFieldsTooLarge
         case .notImplemented: .notImplemented
         case .internalError: .internalServerError
         }
