@@ -31,11 +31,19 @@ public func fuzzJSONParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     case (.object(let members)?, let spanned?):
         require(members.count == spanned.count, "parse found \(members.count) members, parseObjectWithSpans \(spanned.count)")
         for (member, span) in zip(members, spanned) {
-            require(member == JSONMember(key: span.key, value: span.value), "member \(member.key) differs between parse and parseObjectWithSpans")
+            guard let value = span.value else { fatalError("member \(span.key) was left unparsed though none was asked to be") }
+            require(member == JSONMember(key: span.key, value: value), "member \(member.key) differs between parse and parseObjectWithSpans")
             let range = span.valueRange
             require(range.lowerBound >= 0 && range.upperBound <= input.count && !range.isEmpty, "span \(range) outside \(input.count) bytes")
             let alone = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: input[range]))
-            require(alone == span.value, "the bytes at \(range) do not parse to member \(span.key)'s value")
+            require(alone == value, "the bytes at \(range) do not parse to member \(span.key)'s value")
+        }
+        // Validating members without building their values (as a set's `response` is read)
+        // accepts the same texts and finds the same spans.
+        let validated = try? JSONParser.parseObjectWithSpans(input, unparsed: spanned.map(\.key))
+        require(validated != nil, "a member validated without its value was refused")
+        for (checked, span) in zip(validated ?? [], spanned) {
+            require(checked.key == span.key && checked.valueRange == span.valueRange && checked.value == nil, "validate-only member \(span.key) differs")
         }
     case (.object?, nil):
         fatalError("parse accepted an object that parseObjectWithSpans rejected")
