@@ -131,15 +131,21 @@ public final class RedisGenerations: GenerationStore, Service {
 
     /// Invalidates `namespace` on every node and returns its new epoch. One round trip (two
     /// if the server refuses Lua). If Redis fails, the namespace is still invalidated here at
-    /// once, and a new shared epoch is set and broadcast in the background when it is back.
-    public func advance(_ namespace: CacheNamespace) async -> UInt64 {
+    /// once, and a new shared epoch is set and broadcast in the background when it is back;
+    /// but other nodes may serve its entries until then, so the invalidation is not
+    /// acknowledged: 503 `SERVICE_UNAVAILABLE` with `Retry-After` (SPEC §4's invariant).
+    public func advance(_ namespace: CacheNamespace) async throws(CacheError) -> UInt64 {
         if let shared = await advanceShared(namespace) { return shared }
         let local = markUnsettled(namespace.qualified, .newEpoch)
         logger.warning(
             "redis unreachable; namespace invalidated on this node only until it is back",
             metadata: ["namespace": "\(namespace.qualified)", "generation": "\(local)"]
         )
-        return local
+        throw CacheError(
+            .serviceUnavailable,
+            "Redis is unreachable, so other nodes cannot be told: '\(namespace.name)' is invalidated on this node now and on every node once Redis is back, but not acknowledged until then; retry",
+            responseHeaders: ["Retry-After": "1"]
+        )
     }
 
     // MARK: - Shared operations

@@ -50,13 +50,13 @@ struct RedisGenerationsTests {
             let nodeA = RedisGenerations(client: clientA, table: NamespaceGenerations())
             let nodeB = RedisGenerations(client: clientB, table: NamespaceGenerations())
 
-            let first = await nodeA.advance(namespace)
+            let first = try await nodeA.advance(namespace)
             #expect(Self.isEpoch(first))
             #expect(nodeA.table.current(namespace) == first)
             #expect(try await Self.shared(clientA) == first)
             #expect(await nodeB.load(namespace) == first)
             #expect(nodeB.table.current(namespace) == first)
-            let second = await nodeB.advance(namespace)
+            let second = try await nodeB.advance(namespace)
             #expect(Self.isEpoch(second) && second != first, "a new random epoch, not old + 1")
             #expect(try await Self.shared(clientA) == second)
             // A holds `first` and was not listening: it cannot tell a missed invalidation from a
@@ -125,7 +125,7 @@ struct RedisGenerationsTests {
                 var worst = Duration.zero
                 for round in 1...5 {
                     let start = ContinuousClock.now
-                    let generation = await nodeA.advance(namespace)
+                    let generation = try await nodeA.advance(namespace)
                     let arrived = await eventually(within: .milliseconds(200)) {
                         nodeB.table.current(namespace) == generation
                     }
@@ -195,11 +195,11 @@ struct RedisGenerationsTests {
             let clientB = makeClient(server)
             let nodeA = RedisGenerations(client: clientA, table: NamespaceGenerations())
             let nodeB = RedisGenerations(client: clientB, table: NamespaceGenerations())
-            let first = await nodeA.advance(namespace)
+            let first = try await nodeA.advance(namespace)
             #expect(await nodeB.load(namespace) == first)
             // Node B is offline (no subscriber) while A invalidates twice.
-            _ = await nodeA.advance(namespace)
-            _ = await nodeA.advance(namespace)
+            _ = try await nodeA.advance(namespace)
+            _ = try await nodeA.advance(namespace)
             #expect(nodeB.table.current(namespace) == first)
             let subscriber = nodeB.makeSubscriber(configuration: RedisSubscriber.Configuration(url: server.url))
             try await withRunningSubscriber(subscriber) { () async throws in
@@ -219,7 +219,7 @@ struct RedisGenerationsTests {
             let clientA = makeClient(server)
             let clientC = makeClient(server)
             let nodeA = RedisGenerations(client: clientA, table: NamespaceGenerations())
-            let invalidated = await nodeA.advance(namespace)
+            let invalidated = try await nodeA.advance(namespace)
             let subscriber = nodeA.makeSubscriber(configuration: RedisSubscriber.Configuration(url: server.url))
             try await withRunningSubscriber(subscriber) { () async throws in
                 #expect(await eventually(within: .seconds(3)) { subscriber.isSubscribed })
@@ -243,7 +243,7 @@ struct RedisGenerationsTests {
             let client = makeClient(server)
             let node = RedisGenerations(client: client, table: NamespaceGenerations())
             var used: Set<UInt64> = [0]
-            for _ in 0..<3 { used.insert(await node.advance(namespace)) }
+            for _ in 0..<3 { used.insert(try await node.advance(namespace)) }
             _ = try await client.execute(["FLUSHALL"])
             #expect(await node.refresh())
             let afterFlush = try #require(try await Self.shared(client))
@@ -251,9 +251,9 @@ struct RedisGenerationsTests {
             #expect(node.table.current(namespace) == afterFlush)
             used.insert(afterFlush)
 
-            let older = await node.advance(namespace)
+            let older = try await node.advance(namespace)
             used.insert(older)
-            let latest = await node.advance(namespace)
+            let latest = try await node.advance(namespace)
             used.insert(latest)
             // The promoted replica never saw the last invalidation.
             _ = try await client.execute(["SET", .string(Self.key), .string(String(older))])
@@ -276,7 +276,7 @@ struct RedisGenerationsTests {
             let tasks = subscribers.map { subscriber in Task { try await subscriber.run() } }
             defer { tasks.forEach { $0.cancel() } }
             #expect(await eventually(within: .seconds(3)) { subscribers.allSatisfy(\.isSubscribed) })
-            let invalidated = await nodeA.advance(namespace)
+            let invalidated = try await nodeA.advance(namespace)
             #expect(try await nodeB.generation(of: namespace).get() == invalidated)
 
             try await server.restart()
@@ -296,14 +296,14 @@ struct RedisGenerationsTests {
         }
     }
 
-    @Test("with Redis down, advance invalidates locally and a new shared epoch reaches Redis and other nodes once it is back")
+    @Test("with Redis down, advance invalidates locally but is refused (503), and a new shared epoch reaches Redis and other nodes once it is back")
     func advanceWhileRedisIsDown() async throws {
         try await withRedisServer { server async throws in
             let clientA = makeClient(server)
             let clientB = makeClient(server)
             let nodeA = RedisGenerations(client: clientA, retryInterval: .milliseconds(100))
             let nodeB = RedisGenerations(client: clientB)
-            let first = await nodeA.advance(namespace)
+            let first = try await nodeA.advance(namespace)
             #expect(try await nodeB.generation(of: namespace).get() == first)
 
             await server.kill9()
@@ -311,8 +311,10 @@ struct RedisGenerationsTests {
             #expect(await nodeA.load(namespace) == nil)
             #expect(!(await nodeA.refresh(namespaces: ["acme/docs"])))
             #expect(nodeA.table.current(namespace) == first, "a failed shared advance changes nothing")
-            let local = await nodeA.advance(namespace)
-            #expect(Self.isEpoch(local) && local != first, "fail-open: invalidated locally at once")
+            // Not acknowledged (other nodes cannot be told), but invalidated here at once.
+            await #expect(throws: CacheError.self) { try await nodeA.advance(namespace) }
+            let local = nodeA.table.current(namespace)
+            #expect(Self.isEpoch(local) && local != first, "invalidated locally at once")
             #expect(nodeA.pendingNamespaces == ["acme/docs"])
 
             try await server.launch()  // same port, empty data
@@ -323,7 +325,7 @@ struct RedisGenerationsTests {
                 #expect(pushed != first && pushed != local, "a new epoch, set after the local invalidation")
                 #expect(nodeA.table.current(namespace) == pushed)
                 #expect(await eventually(within: .seconds(2)) { nodeB.table.current(namespace) == pushed })
-                let next = await nodeB.advance(namespace)
+                let next = try await nodeB.advance(namespace)
                 #expect(await eventually(within: .seconds(2)) {
                     guard await nodeA.refresh(), let shared = try? await Self.shared(clientA) else { return false }
                     return nodeA.table.current(namespace) != pushed && nodeA.table.current(namespace) == shared
@@ -341,7 +343,7 @@ struct RedisGenerationsTests {
             let clientA = makeClient(server)
             let clientC = makeClient(server)
             let nodeA = RedisGenerations(client: clientA)
-            let shared = await nodeA.advance(namespace)
+            let shared = try await nodeA.advance(namespace)
             let nodeC = RedisGenerations(client: clientC, retryInterval: .milliseconds(100))
 
             await server.freeze()
@@ -368,7 +370,7 @@ struct RedisGenerationsTests {
             let created = try await nodeA.generation(of: namespace).get()
             #expect(Self.isEpoch(created))
             #expect(try await nodeB.generation(of: namespace).get() == created)
-            let advanced = await nodeA.advance(namespace)
+            let advanced = try await nodeA.advance(namespace)
             #expect(Self.isEpoch(advanced) && advanced != created)
             #expect(try await Self.shared(admin) == advanced)
             _ = try await admin.execute(["DEL", .string(Self.key)])
@@ -386,7 +388,7 @@ struct RedisGenerationsTests {
         try await withRedisServer { server async throws in
             let client = makeClient(server)
             let node = RedisGenerations(client: client, table: NamespaceGenerations(), refreshInterval: .milliseconds(50))
-            let invalidated = await node.advance(namespace)
+            let invalidated = try await node.advance(namespace)
             let task = Task { try await node.run() }
             _ = try await client.execute(["DEL", .string(Self.key)])
             #expect(await eventually(within: .seconds(5)) {

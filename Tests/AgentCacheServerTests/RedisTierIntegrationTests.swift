@@ -105,6 +105,13 @@ struct RedisTierIntegrationTests {
                 #expect(try await api.get(Self.request).xCache == "HIT-edge")
                 #expect(await eventually(within: .seconds(2)) { (try? await Self.redisStatus(api).overall) == "degraded" })
                 #expect(try await Self.redisStatus(api).redis == "degraded")
+                // An invalidation other nodes cannot be told of is not acknowledged (SPEC §4):
+                // 503 with Retry-After; this node has dropped the namespace all the same.
+                let refused = try await api.invalidate(#"{"namespace":"shared"}"#)
+                #expect(refused.status == .serviceUnavailable)
+                #expect(refused.headers[.retryAfter] == "1")
+                #expect(try refused.object()["code"] as? String == "SERVICE_UNAVAILABLE")
+                #expect(try await api.get(Self.request).xCache == "MISS")
 
                 redis.thaw()
                 #expect(await eventually(within: .seconds(5)) { (try? await Self.redisStatus(api).overall) == "ok" })

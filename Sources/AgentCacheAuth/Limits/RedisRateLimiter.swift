@@ -85,11 +85,16 @@ public final class RedisRateLimiter: RateLimiting {
             if low { refill(key: key, ratePerSecond: ratePerSecond) }
             return .value(reserved)
         }
+        // Redis failing: decided in process rather than waiting for it. (Not while a refill
+        // is merely in flight: a client faster than a round trip would then get per-node
+        // limits on top of the shared bucket.)
         if redis.isDown {
             refill(key: key, ratePerSecond: ratePerSecond)
             return .value(fallback.decide(key: key, ratePerSecond: ratePerSecond))
         }
-        return .later { [self] in .success(await reserve(key: key, ratePerSecond: ratePerSecond)) }
+        return .later { [self] in
+            .success(await reserve(key: key, ratePerSecond: ratePerSecond) ?? fallback.decide(key: key, ratePerSecond: ratePerSecond))
+        }
     }
 
     /// Reserves the next batch of `key` in the background, keeping all of it for later
@@ -101,8 +106,10 @@ public final class RedisRateLimiter: RateLimiting {
     }
 
     /// Runs the script for the next batch of `key` and hands out its first request (unless
-    /// `keepAll`: a refill ahead, whose whole batch is kept for later requests).
-    private func reserve(key: String, ratePerSecond: Int, keepAll: Bool = false) async -> RateDecision {
+    /// `keepAll`: a refill ahead, whose whole batch is kept for later requests). Nil when
+    /// Redis failed: the caller decides in process (a refill decides nothing, so it charges
+    /// no request to the in-process limiter).
+    private func reserve(key: String, ratePerSecond: Int, keepAll: Bool = false) async -> RateDecision? {
         let (rate, emission, tolerance) = RateDecision.schedule(ratePerSecond: ratePerSecond)
         let wanted = Self.batch(for: rate)
         let decided = await redis.attempt { client -> (RateDecision, granted: Int)? in
@@ -116,7 +123,7 @@ public final class RedisRateLimiter: RateLimiting {
             let decision = RateDecision.gcra(allowed: granted > 0, limit: rate, emission: emission, tolerance: tolerance, ahead: ahead, excess: excess)
             return (decision, Int(granted))
         }
-        guard case (var decision, let granted)? = decided else { return fallback.decide(key: key, ratePerSecond: rate) }
+        guard case (var decision, let granted)? = decided else { return nil }
         let kept = keepAll ? granted : granted - 1
         if kept > 0 {
             let now = NIODeadline.now().uptimeNanoseconds

@@ -81,12 +81,29 @@ public final class UsageLedger: Sendable {
     /// Whether `account` may use `namespace` under `limit` distinct namespaces (nil: no limit,
     /// always true); records it when new and the set has room (`limit`, or `namespaceSample`
     /// without one). At hand (a lock) for a known namespace, and for any once an unlimited
-    /// account's sample is full; one store call for a new one otherwise.
+    /// account's sample is full; one store call for a new one otherwise. While the store is
+    /// unreachable, decided by this node alone (the limit holds per node).
     func admitNamespace(account: String, namespace: String, limit: Int?) -> Eventual<Bool> {
         let known = accounts.withLockedValue { $0[account].map { $0.sampleFull || $0.namespaces.contains(namespace) } ?? false }
         if known { return .value(true) }
         return .async { [self] () throws(CacheError) in
-            guard try await store.addNamespace(account: account, namespace: namespace, limit: limit ?? Self.namespaceSample) else {
+            let added: Bool
+            do throws(CacheError) {
+                added = try await store.addNamespace(account: account, namespace: namespace, limit: limit ?? Self.namespaceSample)
+            } catch {
+                guard error.code == .serviceUnavailable else { throw error }
+                // The store is unreachable (SPEC §3: that never fails a request): decided on this
+                // node alone. Without a limit there is nothing to check; with one, the namespaces
+                // this node knows must leave room, and the new one is remembered here.
+                return accounts.withLockedValue { accounts in
+                    guard let limit, var entry = accounts[account] else { return true }
+                    guard entry.namespaces.count < limit else { return false }
+                    entry.namespaces.insert(namespace)
+                    accounts[account] = entry
+                    return true
+                }
+            }
+            guard added else {
                 guard limit == nil else { return false }
                 accounts.withLockedValue { $0[account]?.sampleFull = true }
                 return true

@@ -207,8 +207,8 @@ public final class CacheEngine: Sendable {
     }
 
     /// Makes every entry of `namespace` unreachable at once by advancing its generation. O(1).
-    public func invalidate(_ namespace: CacheNamespace) async -> UInt64 {
-        await generations.advance(namespace)
+    public func invalidate(_ namespace: CacheNamespace) async throws(CacheError) -> UInt64 {
+        try await generations.advance(namespace)
     }
 
     /// The generation `namespace` is at now.

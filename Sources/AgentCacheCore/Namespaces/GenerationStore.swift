@@ -9,7 +9,9 @@ public protocol GenerationStore: Sendable {
     func generation(of namespace: CacheNamespace) -> Eventual<UInt64>
 
     /// Advances `namespace` to a new generation (making all its keys new) and returns it.
-    func advance(_ namespace: CacheNamespace) async -> UInt64
+    /// Throws 503 `SERVICE_UNAVAILABLE` when the new generation could not reach every node
+    /// (SPEC §4: only an invalidation that holds everywhere is acknowledged).
+    func advance(_ namespace: CacheNamespace) async throws(CacheError) -> UInt64
 }
 
 extension NamespaceGenerations: GenerationStore {
@@ -19,7 +21,7 @@ extension NamespaceGenerations: GenerationStore {
     }
 
     /// Advances the in-process generation; this node only.
-    public func advance(_ namespace: CacheNamespace) async -> UInt64 {
+    public func advance(_ namespace: CacheNamespace) async throws(CacheError) -> UInt64 {
         advanceNow(namespace)
     }
 }

@@ -119,7 +119,7 @@ final class CacheRoutes: Sendable {
                     writer.field("key", ascii: key.hex)
                     writer.field("deleted", removed)
                 } else {
-                    writer.field("generation", await engine.invalidate(namespace))
+                    writer.field("generation", try await engine.invalidate(namespace))
                 }
                 return .json(writer.finish())
             }

@@ -6,7 +6,7 @@ import Testing
 
 /// Key records in use are re-read ahead, in the background, and a failing store costs no
 /// request a wait: the record cache of `KeyAuthority` against a real redis-server.
-@Suite("Key record refresh", .serialized)
+@Suite("Key authority with a shared store: refresh ahead, failing store", .serialized)
 struct KeyAuthorityRefreshTests {
     @Test("a record in use is re-read in the background from 4 s (no request waits); a revocation elsewhere lands within 5 s; while the store hangs the cached record is served at hand")
     func refreshAhead() async throws {
@@ -53,6 +53,33 @@ struct KeyAuthorityRefreshTests {
             redis.thaw()
             await client.shutdown()
             await otherNode.shutdown()
+        }
+    }
+
+    @Test("while Redis is unreachable a known key's new namespace is admitted on an unlimited plan, and within the limit on a limited one")
+    func namespacesWhileStoreIsDown() async throws {
+        try await withRedisServer { redis in
+            let client = RedisClient(configuration: RedisClientConfiguration(url: redis.url, commandTimeout: .milliseconds(200)))
+            let authority = KeyAuthority(store: RedisKeyStore(client: client), limiter: GCRALimiter())
+            let enterprise = try await authority.provision(ProvisionRequest.generic(Array(#"{"user_id":"e","integration":"shop","project_id":"ent","tier":"enterprise"}"#.utf8))).record
+            let free = try await authority.provision(ProvisionRequest.generic(Array(#"{"user_id":"f","integration":"shop","project_id":"free","tier":"free"}"#.utf8))).record
+            for record in [enterprise, free] {
+                _ = try await authority.admit(record, scope: .cacheRead, clientAddress: nil).get()
+            }
+            try await authority.admitNamespace("first", for: free).get()
+
+            await redis.stop()
+            // SPEC §3: Redis down never fails a request. Nothing to check without a limit.
+            try await authority.admitNamespace("brand-new", for: enterprise).get()
+            try await authority.admitNamespace("first", for: free).get()
+            // The free plan's one namespace is used: still refused, decided on this node.
+            let refused = await authority.admitNamespace("second", for: free).result
+            guard case .failure(let error) = refused else {
+                Issue.record("a second namespace passed the free plan's limit of 1 while Redis was down")
+                return
+            }
+            #expect(error.code == .insufficientPermissions)
+            await client.shutdown()
         }
     }
 }

@@ -119,7 +119,14 @@ struct KeyStoreTests {
             #expect(error.message == "data directory \(directory) is in use by another agentcache process (pid \(getpid()), see \(directory)/agentcache.lock); stop it or give this one another --data-dir")
         }
         first.unlock()
-        let second = try FileKeyStore(directory: directory)
+        // Another test's process launch may fork while the file is open and hold the lock
+        // until its exec closes the copy (O_CLOEXEC): a moment, so the reopen may retry.
+        var reopened: FileKeyStore?
+        _ = await eventually(within: .seconds(5)) {
+            reopened = try? FileKeyStore(directory: directory)
+            return reopened != nil
+        }
+        let second = try #require(reopened, "the directory stayed locked after unlock")
         #expect(try await second.record(digest: "d1") == (try Self.record()))
         await #expect(throws: CacheError.self) { try await first.save([try Self.record("d2")]) }
     }
@@ -245,6 +252,23 @@ struct KeyStoreTests {
                 #expect(node.acquire(key: "other-\(index)", ratePerSecond: 10).atHand?.allowed == true)
             }
             redis.thaw()
+            await node.redis.client.shutdown()
+        }
+    }
+
+    @Test("while Redis is down each request is charged once to the per-node limit: a burst of the rate passes whole")
+    func redisRateLimiterChargesOnceWhileDown() async throws {
+        try await withRedisServer { redis in
+            let node = RedisRateLimiter(client: RedisClient(url: redis.url))
+            await redis.stop()
+            // The first request finds Redis gone; from then on requests are decided at hand and
+            // a background run probes Redis for each (which must not charge them again).
+            #expect(try await node.acquire(key: "burst", ratePerSecond: 10).get().allowed)
+            for index in 1..<10 {
+                try await Task.sleep(for: .milliseconds(5))
+                let decision = try #require(node.acquire(key: "burst", ratePerSecond: 10).atHand)
+                #expect(decision.allowed, "request \(index + 1) of a burst of 10 at 10/s")
+            }
             await node.redis.client.shutdown()
         }
     }

@@ -54,10 +54,10 @@ struct CacheEngineTests {
         let other = CacheNamespace(tenant: "default", name: "other")
         _ = try await engine.store([0x31], for: fields, in: namespace, ttlSeconds: 60)
         _ = try await engine.store([0x32], for: fields, in: other, ttlSeconds: 60)
-        #expect(await engine.invalidate(namespace) == 1)
+        #expect(try await engine.invalidate(namespace) == 1)
         #expect(try await engine.lookup(fields, in: namespace).get().hit == nil)
         #expect(try await engine.lookup(fields, in: other).get().hit?.value == [0x32])
-        #expect(await engine.invalidate(namespace) == 2)
+        #expect(try await engine.invalidate(namespace) == 2)
     }
 
     @Test("deleting one entry removes only it")
