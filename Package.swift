@@ -62,6 +62,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The dated price table of the savings accounting, compiled into the binary
+            // (`PackageResources.prices_json`): no resource bundle to ship beside the executable.
+            resources: [.embedInCode("Savings/prices.json")],
             swiftSettings: swiftSettings
         ),
         // The Redis tier: the only importer of CHiredis. Blocking hiredis calls run on their own threads.

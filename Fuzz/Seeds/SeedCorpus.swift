@@ -109,12 +109,13 @@ struct SeedCorpus {
         return utf8(text + #"{"index":99}]}"#)
     }
 
-    /// Redis values as EntryCodec writes them, a bomb header, and length-prefixed LZ4 blocks
-    /// (the target's second reading: four bytes of declared raw length, then the block).
+    /// Redis values as EntryCodec writes them (version 1, and version 2 with a cost), a bomb
+    /// header, and length-prefixed LZ4 blocks (the target's second reading: four bytes of
+    /// declared raw length, then the block).
     static var entrySeeds: [(String, [UInt8])] {
         let small = utf8(#"{"content":"4"}"#)
-        func entry(_ value: StoredValue) -> [UInt8] {
-            EntryCodec.encode(CacheEntry(value: value, createdAtMillis: 1_764_000_000_000, expiresAtMillis: 1_764_003_600_000))
+        func entry(_ value: StoredValue, cost: AnswerCost = .zero) -> [UInt8] {
+            EntryCodec.encode(CacheEntry(value: value, createdAtMillis: 1_764_000_000_000, expiresAtMillis: 1_764_003_600_000, cost: cost))
         }
         let compressed = StoredValue(encoding: answer)
         precondition(compressed.encoding == .lz4, "the answer seed should compress")
@@ -129,6 +130,8 @@ struct SeedCorpus {
             ("entry-raw", entry(StoredValue(encoding: small))),
             ("entry-lz4", entry(compressed)),
             ("entry-empty", entry(StoredValue(encoding: []))),
+            // 13 tokens of gpt-4o (9 in, 4 out) at $2.50/$10 per 1M: 62 500 nanodollars.
+            ("entry-cost", entry(StoredValue(encoding: small), cost: AnswerCost(tokens: 13, nanodollars: 62_500))),
             ("entry-lz4-bomb", bomb),
             ("block-answer", block(answer)),
             ("block-zeros", block([UInt8](repeating: 0, count: 4096))),

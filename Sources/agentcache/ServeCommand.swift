@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tier-limit"), help: ArgumentHelp("Override a plan tier's limits, e.g. enterprise:rps=20000,concurrent=none (fields rps, monthly, concurrent, namespaces, max-ttl; repeatable; env AGENTCACHE_TIER_LIMITS, ';'-separated).", valueName: "tier:field=value,..."))
     var tierLimits: [String] = []
 
+    @Option(name: .customLong("prices"), help: ArgumentHelp("JSON price table merged over the shipped one for the savings accounting: {\"as_of\": \"YYYY-MM-DD\", \"models\": {\"<model>\": {\"input\": <$ per 1M tokens>, \"output\": <$ per 1M tokens>}}} (env AGENTCACHE_PRICES; default: the shipped table).", valueName: "file"))
+    var prices: String?
+
     @Flag(name: .customLong("hit-fast-path"), inversion: .prefixedNo, help: "Serve the cache routes on the event loop while every step is at hand (edge hits); --no-hit-fast-path has the router run the same route code (env AGENTCACHE_HIT_FAST_PATH=0).")
     var hitFastPath = true
 
@@ -157,6 +160,9 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
+        if let path = prices ?? environment["PRICES"] {
+            configuration.prices = try Self.prices(path)
+        }
         configuration.hitFastPath = hitFastPath && environment.flag("HIT_FAST_PATH") != false
         configuration.trustForwardedFor =
             trustForwardedFor || environment.flag("TRUST_FORWARDED_FOR") == true
@@ -206,6 +212,19 @@ struct ServeCommand: AsyncParsableCommand {
         group.maximumGracefulShutdownDuration = configuration.connection.shutdownGrace + .seconds(5)
         group.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: group).run()
+    }
+
+    /// The shipped price table with the file at `path` merged over it; a file that cannot be
+    /// read or is not a price table is a flag error naming the file and the fault.
+    private static func prices(_ path: String) throws -> PriceTable {
+        guard let bytes = FileKeyStore.readFile(path) else {
+            throw ValidationError("--prices \(path): cannot read the file")
+        }
+        do {
+            return PriceTable.shipped.merging(try PriceTable(json: bytes))
+        } catch {
+            throw ValidationError("--prices \(path): \(error.message)")
+        }
     }
 
     /// The connection flags, each falling back to its `AGENTCACHE_*` variable.

@@ -50,6 +50,31 @@ import Testing
         #expect(lines == ["agentcache: --origin-allow-host: '127.0.0.1:6379:1' is not host[:port] (an IPv6 address in brackets, a port in 1...65535) (see 'agentcache --help')"])
     }
 
+    @Test("--prices with a file that is missing or not a price table: a one-line flag error naming the file and the fault, exit 64")
+    func aBadPriceFileIsAFlagError() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agentcache-prices-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("missing.json").path
+        let (status, lines) = try await Self.serve(["--prices", missing])
+        #expect(status == 64)
+        #expect(lines == ["agentcache: --prices \(missing): cannot read the file (see 'agentcache --help')"])
+
+        let bad = directory.appendingPathComponent("prices.json")
+        try Data(#"{"as_of":"2026-01-01","models":{"gpt-4o":{"input":2.5}}}"#.utf8).write(to: bad)
+        let (badStatus, badLines) = try await Self.serve(["--prices", bad.path])
+        #expect(badStatus == 64)
+        #expect(badLines == ["agentcache: --prices \(bad.path): models.gpt-4o needs both input and output (dollars per 1M tokens) (see 'agentcache --help')"])
+
+        try Data("{not json".utf8).write(to: bad)
+        let (envStatus, envLines) = try await TestProcess.run(
+            Self.executable, ["serve", "--port", "0", "--data-dir", directory.appendingPathComponent("data").path],
+            environment: ["PATH": "/usr/bin:/bin", "AGENTCACHE_PRICES": bad.path], killAfter: .seconds(30)
+        )
+        #expect(envStatus == 64)
+        #expect(envLines.hasPrefix("agentcache: --prices \(bad.path): not valid JSON"), "\(envLines)")
+    }
+
     @Test("a damaged key file is not a flag error: one line, exit 1, no pointer to --help")
     func aFailureThatIsNotAboutFlagsHasNoHelpHint() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agentcache-cli-\(UUID().uuidString)")

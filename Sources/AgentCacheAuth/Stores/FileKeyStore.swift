@@ -194,7 +194,8 @@ public final class FileKeyStore: KeyStore, Service {
         }
     }
 
-    static func readFile(_ path: String) -> [UInt8]? {
+    /// The whole file at `path`, nil when it cannot be opened (also `--prices`).
+    public static func readFile(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

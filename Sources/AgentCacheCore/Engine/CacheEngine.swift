@@ -156,7 +156,8 @@ public final class CacheEngine: Sendable {
         return (key, nil)
     }
 
-    /// Stores `value` (JSON bytes) for `fields`, in the edge and every remote tier.
+    /// Stores `value` (JSON bytes) for `fields`, in the edge and every remote tier, with what
+    /// the answer cost (`cost`, added to the savings on every hit).
     /// `ttlSeconds` nil means the default; longer than the maximum is clamped, and so is
     /// longer than `maxTTLSeconds` (the caller's own cap, e.g. its API key tier's).
     public func store(
@@ -164,11 +165,14 @@ public final class CacheEngine: Sendable {
         for fields: ChatKeyFields,
         in namespace: CacheNamespace,
         ttlSeconds: Double?,
-        maxTTLSeconds: Double? = nil
+        maxTTLSeconds: Double? = nil,
+        cost: AnswerCost = .zero
     ) async throws(CacheError) -> Stored {
         let generation = try await generations.generation(of: namespace).get()
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
-        return await store(value, key: key, in: namespace, generation: generation, ttlSeconds: ttlSeconds, maxTTLSeconds: maxTTLSeconds)
+        return await store(
+            value, key: key, in: namespace, generation: generation, ttlSeconds: ttlSeconds, maxTTLSeconds: maxTTLSeconds, cost: cost
+        )
     }
 
     /// Stores `value` under an already computed `key`.
@@ -178,7 +182,8 @@ public final class CacheEngine: Sendable {
         in namespace: CacheNamespace,
         generation: UInt64,
         ttlSeconds: Double?,
-        maxTTLSeconds: Double? = nil
+        maxTTLSeconds: Double? = nil,
+        cost: AnswerCost = .zero
     ) async -> Stored {
         let ttl = min(ttlSeconds ?? configuration.defaultTTLSeconds, configuration.maxTTLSeconds, maxTTLSeconds ?? .infinity)
         let now = clock.nowMillis()
@@ -186,7 +191,8 @@ public final class CacheEngine: Sendable {
         let entry = CacheEntry(
             value: StoredValue(encoding: value, compressionThreshold: configuration.compressionThreshold),
             createdAtMillis: now,
-            expiresAtMillis: now + ttlMillis
+            expiresAtMillis: now + ttlMillis,
+            cost: cost
         )
         edge.set(key, entry: entry, namespace: namespace, now: now)
         for tier in remoteTiers {

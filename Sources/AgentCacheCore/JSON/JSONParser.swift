@@ -41,6 +41,8 @@ public struct JSONParser {
     private let maxDepth: Int
     /// Top-level members (of `parseObjectWithSpans`) validated without being built.
     private var unparsedMembers: [String] = []
+    /// When set, the only top-level members built; every other one is validated only.
+    private var parsedOnlyMembers: [String]? = nil
     /// Nesting limit inside an unparsed member's value, counted from that value.
     private var unparsedMaxDepth = 0
     /// Positions, among the top-level members, of those left unparsed.
@@ -104,22 +106,27 @@ public struct JSONParser {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.unparsedMembers = unparsed
         parser.unparsedMaxDepth = unparsedMaxDepth
-        parser.skipWhitespace()
-        guard parser.index < parser.count else { throw parser.failure(.unexpectedEnd) }
-        let first = parser.buffer[parser.index]
+        return try parser.parseTopLevelObject()
+    }
+
+    /// The top-level object of `parseObjectWithSpans`, its members with their value ranges.
+    private mutating func parseTopLevelObject() throws(JSONParseError) -> [JSONSpannedMember] {
+        skipWhitespace()
+        guard index < count else { throw failure(.unexpectedEnd) }
+        let first = buffer[index]
         guard first == .openBrace else {
             // Fail fast on any other value instead of parsing (possibly large) input we will reject.
-            let kind: JSONParseError.Kind = startsValue(first) ? .notAnObject : .unexpectedCharacter
-            throw parser.failure(kind, byte: first)
+            let kind: JSONParseError.Kind = Self.startsValue(first) ? .notAnObject : .unexpectedCharacter
+            throw failure(kind, byte: first)
         }
         var spans: [Range<Int>]? = []
-        let members = try parser.parseMembers(depth: 1, spans: &spans)
-        try parser.expectEnd()
+        let members = try parseMembers(depth: 1, spans: &spans)
+        try expectEnd()
         let ranges = spans ?? []
         var result: [JSONSpannedMember] = []
         result.reserveCapacity(members.count)
         for position in members.indices {
-            let value = parser.unparsedPositions.contains(position) ? nil : members[position].value
+            let value = unparsedPositions.contains(position) ? nil : members[position].value
             result.append(JSONSpannedMember(key: members[position].key, value: value, valueRange: ranges[position]))
         }
         return result
@@ -138,10 +145,28 @@ public struct JSONParser {
         }.get()
     }
 
+    /// Parses a JSON text that must be an object, building only the members named in
+    /// `parsingOnly`: every other member is validated as strictly but not built (its `value` is
+    /// nil), nesting up to `skippedMaxDepth` levels without using the thread's stack. For reading
+    /// a few members of a large document (a stored answer's `usage`). O(n).
+    public static func parseObjectWithSpans(
+        _ bytes: UnsafeRawBufferPointer, parsingOnly names: [String], skippedMaxDepth: Int, maxDepth: Int = defaultMaxDepth
+    ) throws(JSONParseError) -> [JSONSpannedMember] {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.parsedOnlyMembers = names
+        parser.unparsedMaxDepth = skippedMaxDepth
+        return try parser.parseTopLevelObject()
+    }
+
     private func isUnparsed(_ key: String) -> Bool {
+        if let parsedOnlyMembers { return !Self.names(parsedOnlyMembers, contain: key) }
         guard !unparsedMembers.isEmpty else { return false }
+        return Self.names(unparsedMembers, contain: key)
+    }
+
+    private static func names(_ names: [String], contain key: String) -> Bool {
         let length = key.utf8.count
-        for name in unparsedMembers where name.utf8.count == length && name.jsonBytesEqual(key) {
+        for name in names where name.utf8.count == length && name.jsonBytesEqual(key) {
             return true
         }
         return false

@@ -1,7 +1,8 @@
 /// The control members `stream`, `cache` and `tags` of a get/check/explain/set body (SPEC §1,
-/// §4, §8): they steer the cache and are never key material. Validated here; what each one will
-/// do is planned, so today none changes an answer, and a `cache` member whose silent omission
-/// would serve or store what the request forbids is refused instead of ignored.
+/// §4, §8): they steer the cache and are never key material. Validated here; a set's
+/// `cache.tokens` and `cache.cost_usd` are what its answer cost (`AnswerCost`); what the others
+/// will do is planned, so today none of them changes an answer, and a `cache` member whose
+/// silent omission would serve or store what the request forbids is refused instead of ignored.
 public struct RequestControls: Sendable, Equatable {
     /// Most tags one set may carry (SPEC §4).
     public static let maxTags = 32
@@ -19,6 +20,20 @@ public struct RequestControls: Sendable, Equatable {
 
     /// No controls.
     public init() {}
+
+    /// `cache.tokens`: the tokens the set's answer cost, when declared (a whole number).
+    public var declaredTokens: Int64? {
+        cacheNumber("tokens").map { Int64($0) }
+    }
+
+    /// `cache.cost_usd`: what the set's answer cost in US dollars, when declared.
+    public var declaredCostUSD: Double? {
+        cacheNumber("cost_usd")
+    }
+
+    private func cacheNumber(_ name: String) -> Double? {
+        cache.first { $0.key == name }?.value.doubleValue
+    }
 
     /// Validates the three members' values (nil when absent; JSON `null` counts as absent).
     /// Throws 400 `INVALID_REQUEST` naming the member. O(size of `tags` and `cache`).
@@ -61,8 +76,13 @@ public struct RequestControls: Sendable, Equatable {
     private static func cacheMembers(_ members: [JSONMember]) throws(CacheError) -> [JSONMember] {
         for member in members {
             switch member.key {
-            case "tokens", "cost_usd", "stale_while_revalidate", "lease_ms":
-                guard let number = member.value.doubleValue, number >= 0 else {
+            case "tokens":
+                // Whole, and within what a Double counts exactly.
+                guard let number = member.value.doubleValue, number >= 0, number <= 9_007_199_254_740_992, number.rounded() == number else {
+                    throw .invalidRequest("cache.tokens must be a whole number of at least 0, got \(member.value.typeName)")
+                }
+            case "cost_usd", "stale_while_revalidate", "lease_ms":
+                guard let number = member.value.doubleValue, number >= 0, number.isFinite else {
                     throw .invalidRequest("cache.\(member.key) must be a number of at least 0, got \(member.value.typeName)")
                 }
             case "refresh", "no_store":

@@ -1,4 +1,5 @@
-/// An entry as every tier exchanges it: the stored value and its lifetime in epoch milliseconds.
+/// An entry as every tier exchanges it: the stored value, its lifetime in epoch milliseconds,
+/// and what the answer cost to produce (added to the savings on every hit).
 public struct CacheEntry: Sendable, Equatable {
     /// The value, raw or LZ4-compressed.
     public var value: StoredValue
@@ -6,12 +7,15 @@ public struct CacheEntry: Sendable, Equatable {
     public var createdAtMillis: Int64
     /// When it stops being served.
     public var expiresAtMillis: Int64
+    /// The tokens and dollars the stored answer cost; `.zero` when unknown.
+    public var cost: AnswerCost
 
     /// Makes an entry.
-    public init(value: StoredValue, createdAtMillis: Int64, expiresAtMillis: Int64) {
+    public init(value: StoredValue, createdAtMillis: Int64, expiresAtMillis: Int64, cost: AnswerCost = .zero) {
         self.value = value
         self.createdAtMillis = createdAtMillis
         self.expiresAtMillis = expiresAtMillis
+        self.cost = cost
     }
 
     /// Whether the entry is past its expiry at `now`. An entry is dead from its expiry instant on.

@@ -126,11 +126,10 @@ public enum AgentCacheServer {
         if let origin {
             application.addServices(origin.fetcher)
         }
-        if auth != nil || redis != nil {
-            // Added after the Redis client: services stop in reverse order, so the last usage
-            // and statistics flush runs after the server drained and before Redis closes.
-            application.addServices(UsageFlusher(ledger: auth?.ledger, stats: stats))
-        }
+        // Always: it folds the per-thread statistics batches into their history every second.
+        // Added after the Redis client: services stop in reverse order, so the last usage and
+        // statistics flush runs after the server drained and before Redis closes.
+        application.addServices(UsageFlusher(ledger: auth?.ledger, stats: stats))
         return (application, parts)
     }
 
@@ -251,7 +250,7 @@ public enum AgentCacheServer {
             maxBodyBytes: configuration.maxBodyBytes,
             trustForwardedFor: configuration.trustForwardedFor
         )
-        CacheRoutes(engine: parts.engine, metrics: parts.metrics, stats: parts.stats, gate: gate).register(on: routes)
+        CacheRoutes(engine: parts.engine, metrics: parts.metrics, stats: parts.stats, gate: gate, prices: configuration.prices).register(on: routes)
         OperationsRoutes(parts: parts, startedAt: .now()).register(on: routes)
         ProvisionRoutes(authority: parts.auth, maxBodyBytes: configuration.maxBodyBytes, clock: parts.clock).register(on: routes)
         OriginRoutes(origin: parts.origin, metrics: parts.metrics, gate: gate, stats: parts.stats).register(on: routes)

@@ -37,6 +37,9 @@ public struct ServerConfiguration: Sendable {
     public var allowOpen: Bool = false
     /// Limits of the plan tiers (SPEC §5's, with `--tier-limit` overrides).
     public var plans: PlanLimits = .standard
+    /// Model prices for the savings accounting: the shipped table, with `--prices FILE` merged
+    /// over it.
+    public var prices: PriceTable = .shipped
     /// How long a rotated key keeps working, in seconds (`--rotation-grace`, default 24 h).
     public var rotationGraceSeconds: Double = 86_400
     /// Take the client address for IP allow-lists from `X-Forwarded-For` (only behind a proxy

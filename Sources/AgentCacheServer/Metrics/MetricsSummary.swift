@@ -119,7 +119,7 @@ struct MetricsSummary {
             object.field("bytes", number: count("agentcache_origin_bytes_total"))
         }
 
-        // Null until the savings counters exist on this build (issue 12 item 6).
+        // What hits saved: each adds its entry's cost, decided when it was set (SPEC §8).
         writer.object("savings") { object in
             object.optional("tokens_saved", samples.sum("agentcache_tokens_saved_total"))
             object.optional("cost_saved_usd", samples.sum("agentcache_cost_saved_usd_total"))

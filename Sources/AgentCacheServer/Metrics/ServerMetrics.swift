@@ -52,6 +52,9 @@ public final class ServerMetrics: Sendable {
     private let originStale: MirroredCounter
     private let originFetchDuration: DurationHistogram
 
+    private let tokensSaved: Counter
+    private let costSaved: Counter
+
     private let rateLimited: Counter
     private let fastPathAnswers: Counter
     private let connectionsOpen: Gauge
@@ -122,6 +125,10 @@ public final class ServerMetrics: Sendable {
         }
         redisCircuit = circuit
         redisLatency = histogram("agentcache_redis_command_duration_seconds", "Redis round-trip time per command.")
+        tokensSaved = counter("agentcache_tokens_saved_total", "LLM tokens hits saved: each hit adds the tokens its stored answer cost.")
+        costSaved = counter(
+            "agentcache_cost_saved_usd_total", "US dollars hits saved: each hit adds what its stored answer cost, priced when it was set."
+        )
         rateLimited = counter("agentcache_rate_limited_total", "Requests refused with 429 (rate, concurrency or monthly quota).")
         fastPathAnswers = counter("agentcache_fast_path_answers_total", "Requests answered on the event loop without the router.")
         connectionsOpen = gauge("agentcache_connections_open", "Client connections open now.")
@@ -207,6 +214,13 @@ public final class ServerMetrics: Sendable {
             }
             recordMiss(tier: tier.name)
         }
+    }
+
+    /// Adds what a hit saved (its entry's cost) to the savings counters. Two lock-free atomic
+    /// additions; callers skip it for entries without a cost.
+    func recordSavings(_ saved: AnswerCost) {
+        tokensSaved.increment(by: saved.tokens)
+        costSaved.increment(by: saved.dollars)
     }
 
     /// Counts a request answered by `FastPathHandler` (a buffered route served outside the router).

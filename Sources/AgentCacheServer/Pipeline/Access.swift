@@ -51,7 +51,7 @@ final class Access: Sendable {
             }
         case .scope(let scope):
             guard let authority else {
-                stats.record(tenant: Self.defaultTenant, atMillis: clock.nowMillis())
+                stats.recordRequest(tenant: Self.defaultTenant, atMillis: clock.nowMillis())
                 return .value(Caller(head: head, tenant: Self.defaultTenant, admission: nil))
             }
             // Steps take what they need as `with:` (no closure context on the hit path).
@@ -59,7 +59,7 @@ final class Access: Sendable {
                 let (access, authority, head, scope) = step
                 return authority.admit(record, scope: scope, clientAddress: head.clientAddress).map(with: (access, head)) { step, admission in
                     let (access, head) = step
-                    access.stats.record(tenant: admission.record.namespace, atMillis: access.clock.nowMillis())
+                    access.stats.recordRequest(tenant: admission.record.namespace, atMillis: access.clock.nowMillis())
                     return Caller(head: head, tenant: admission.record.namespace, admission: admission)
                 }
             }

@@ -5,9 +5,9 @@ import NIOCore
 /// The body and `X-Cache` value of a `get` answer (SPEC §1), shared by the route and the hit
 /// fast path so both write the same bytes. One buffer allocation sized to the value.
 enum LookupResponse {
-    /// `{"hit":true,"response":<value>,"tier",...}` for `hit` under `key`; `startedNanos` is
-    /// when the request began (`NIODeadline` uptime), for `latency_ms`.
-    static func hitBody(_ hit: CacheEngine.Hit, key: CacheKey, nowMillis: Int64, startedNanos: UInt64, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// `{"hit":true,"response":<value>,"tier",...}` for `hit` under `key`; `latencyNanos` is
+    /// the time since the request began (`elapsedNanos(since:)`), for `latency_ms`.
+    static func hitBody(_ hit: CacheEngine.Hit, key: CacheKey, nowMillis: Int64, latencyNanos: UInt64, allocator: ByteBufferAllocator) -> ByteBuffer {
         var writer = JSONObjectWriter(allocator: allocator, capacity: hit.value.count + 256)
         writer.field("hit", true)
         writer.field("response", rawJSON: hit.value)
@@ -15,7 +15,7 @@ enum LookupResponse {
         writer.field("cached_at", ascii: Timestamp.iso8601(millis: hit.entry.createdAtMillis))
         writer.field("age", hit.entry.ageSeconds(at: nowMillis))
         writer.field("ttl_remaining", hit.entry.ttlRemainingSeconds(at: nowMillis))
-        writer.field("latency_ms", number: milliseconds(since: startedNanos))
+        writer.field("latency_ms", number: (Double(latencyNanos) / 1000).rounded() / 1000)
         writer.field("key", ascii: key.hex)
         return writer.finish()
     }
@@ -37,9 +37,8 @@ enum LookupResponse {
         }
     }
 
-    /// Milliseconds since `startedNanos`, to the microsecond.
-    private static func milliseconds(since startedNanos: UInt64) -> Double {
-        let nanos = NIODeadline.now().uptimeNanoseconds &- startedNanos
-        return (Double(nanos) / 1000).rounded() / 1000
+    /// Nanoseconds since `startedNanos` (`NIODeadline` uptime, when the request began).
+    static func elapsedNanos(since startedNanos: UInt64) -> UInt64 {
+        NIODeadline.now().uptimeNanoseconds &- startedNanos
     }
 }

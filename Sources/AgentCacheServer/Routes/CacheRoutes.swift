@@ -10,18 +10,21 @@ final class CacheRoutes: Sendable {
     // A class: every step of a request captures the routes, and a reference is one retain.
     let engine: CacheEngine
     let metrics: ServerMetrics
-    /// Per-tenant hits and misses for `/api/stats`.
+    /// Per-tenant and per-namespace lookups and savings for `/api/stats`.
     let stats: TenantStats
     /// Namespaces and their limits.
     let gate: Access
+    /// Prices a set's answer when it does not declare its cost (`AnswerCost`).
+    let prices: PriceTable
     /// Request bytes already resolved to keys, shared by every connection.
     let memo = LookupMemo()
 
-    init(engine: CacheEngine, metrics: ServerMetrics, stats: TenantStats, gate: Access) {
+    init(engine: CacheEngine, metrics: ServerMetrics, stats: TenantStats, gate: Access, prices: PriceTable) {
         self.engine = engine
         self.metrics = metrics
         self.stats = stats
         self.gate = gate
+        self.prices = prices
     }
 
     func register(on routes: RouteTable.Builder) {
@@ -47,16 +50,19 @@ final class CacheRoutes: Sendable {
         }
     }
 
-    /// A lookup's answer, counted.
+    /// A lookup's answer, counted: for the tenant and namespace (with what a hit saved, the
+    /// entry's `AnswerCost`, two integers decided at set time) and in `/metrics`.
     private func answer(_ hit: CacheEngine.Hit?, _ resolved: ResolvedKey, _ call: BufferedRoute.Call) -> Answer {
-        stats.record(tenant: resolved.namespace.tenant, atMillis: engine.clock.nowMillis(), hit: hit != nil, request: false)
+        let latency = LookupResponse.elapsedNanos(since: call.startedNanos)
+        let now = engine.clock.nowMillis()
+        let saved = hit?.entry.cost ?? .zero
+        stats.recordLookup(in: resolved.namespace, atMillis: now, hit: hit != nil, saved: saved, micros: Int64(clamping: latency / 1000))
         metrics.recordLookup(hitTier: hit?.tier, remoteTiers: engine.remoteTiers)
         guard let hit else {
             return .json(LookupResponse.missBody(key: resolved.key, allocator: ByteBufferAllocator()), headers: [("X-Cache", "MISS")])
         }
-        let body = LookupResponse.hitBody(
-            hit, key: resolved.key, nowMillis: engine.clock.nowMillis(), startedNanos: call.startedNanos, allocator: ByteBufferAllocator()
-        )
+        if !saved.isZero { metrics.recordSavings(saved) }
+        let body = LookupResponse.hitBody(hit, key: resolved.key, nowMillis: now, latencyNanos: latency, allocator: ByteBufferAllocator())
         return .json(body, headers: [("X-Cache", LookupResponse.xCache(hit.tier))])
     }
 
@@ -67,11 +73,16 @@ final class CacheRoutes: Sendable {
     }
 
     private func set(_ store: StoreRequest, _ call: BufferedRoute.Call) -> Eventual<Answer> {
-        gate.namespace(store.namespace ?? call.head.namespace, for: call.caller).flatMap { [engine] namespace in
+        gate.namespace(store.namespace ?? call.head.namespace, for: call.caller).flatMap { [engine, prices] namespace in
             .async { () throws(CacheError) in
+                // Decided here, once, so a hit only adds two numbers (SPEC §8).
+                let cost = AnswerCost(
+                    response: store.response, model: store.fields.model, declaredTokens: store.controls.declaredTokens,
+                    declaredCostUSD: store.controls.declaredCostUSD, prices: prices
+                )
                 let stored = try await engine.store(
                     store.response, for: store.fields, in: namespace, ttlSeconds: store.ttlSeconds,
-                    maxTTLSeconds: call.caller.admission?.limits.maxTTLSeconds
+                    maxTTLSeconds: call.caller.admission?.limits.maxTTLSeconds, cost: cost
                 )
                 var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 160)
                 writer.field("success", true)

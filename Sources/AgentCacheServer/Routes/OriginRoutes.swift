@@ -35,10 +35,10 @@ struct OriginRoutes {
         )
         switch answer {
         case .object(let record, let source, let age):
-            recordLookup(source, tenant: namespace.tenant, engine: origin.engine)
+            recordLookup(source, in: namespace, engine: origin.engine)
             return try objectResponse(record, source: source, age: age, request: request, isHead: isHead)
         case .passThrough(let head, let body, let contentRange):
-            recordLookup(.origin, tenant: namespace.tenant, engine: origin.engine)
+            recordLookup(.origin, in: namespace, engine: origin.engine)
             var headers = Self.headers(head)
             headers[.xCache] = "MISS"
             if let length = head.contentLength { headers[.contentLength] = String(length) }
@@ -91,7 +91,7 @@ struct OriginRoutes {
     /// Counts a served object for the tenant and `/metrics`: cached answers, fresh or stale,
     /// are hits; one fetched from the origin is a miss. Origin 404s and SSRF refusals throw
     /// before this and are not counted.
-    private func recordLookup(_ source: OriginTier.Source, tenant: String, engine: CacheEngine) {
+    private func recordLookup(_ source: OriginTier.Source, in namespace: CacheNamespace, engine: CacheEngine) {
         let hit: Bool
         switch source {
         case .hit(let tier):
@@ -102,7 +102,7 @@ struct OriginRoutes {
             hit = false
             metrics.recordMiss(tier: .edge)
         }
-        stats.record(tenant: tenant, atMillis: engine.clock.nowMillis(), hit: hit, request: false)
+        stats.recordLookup(in: namespace, atMillis: engine.clock.nowMillis(), hit: hit)
     }
 
     private static func headers(_ head: ObjectHead) -> HTTPFields {

@@ -4,9 +4,22 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /api/stats?period=1h|24h|7d|30d`: the caller's tenant's requests, hits, misses and
-/// quota, in the published client's `StatsResponse` shape. Never another tenant's figures:
-/// the tenant comes from the key (`Access`), not from the query.
+/// `GET /api/stats?period=1h|24h|7d|30d[&namespace=<client namespace>]`: the caller's tenant's
+/// lookups, savings and quota in the published client's `StatsResponse` shape (SPEC §1):
+///
+/// `{"period", "namespace", "tenant", "metrics": {"total_requests" (lookups: get calls and
+/// object requests), "cache_hits", "cache_misses", "hit_rate" (percent, 2 decimals),
+/// "tokens_saved", "cost_saved" ("$12.34"), "cost_saved_usd" (the same, unrounded),
+/// "avg_latency_ms" (server-side lookup time), "api_requests" (every metered request of the
+/// tenant; tenant view only)}, "quota": {"monthly_limit", "monthly_used",
+/// "monthly_remaining", "usage_percent" (percent, 2 decimals)}, "tier"}`.
+///
+/// `namespace` narrows the figures to one client namespace (sanitised as on get and set) of
+/// the caller's tenant; without it they are the whole tenant's and `namespace` names the
+/// tenant. Never another tenant's figures: the tenant comes from the key (`Access`), not from
+/// the query. Open mode (no keys) answers for the `default` tenant, with no monthly limit
+/// (`monthly_limit`, `monthly_remaining` and `usage_percent` null, `monthly_used` the requests
+/// since the 1st, UTC).
 struct StatsRoutes {
     let stats: TenantStats
     let authority: KeyAuthority?
@@ -21,40 +34,71 @@ struct StatsRoutes {
 
     @Sendable func stats(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
         let tenant = caller.tenant ?? Access.defaultTenant
-        let period = request.uri.queryParameters.get("period") ?? "24h"
+        let parameters = request.uri.queryParameters
+        let period = parameters.get("period") ?? "24h"
         guard let hours = Self.periods[period] else {
             throw CacheError.invalidRequest("period must be one of 1h, 24h, 7d, 30d; got '\(period)'")
         }
+        let namespace = try parameters.get("namespace").map { try CacheNamespace(tenant: tenant, clientNamespace: $0) }
         let now = clock.nowMillis()
-        let totals = await stats.totals(tenant: tenant, hours: hours, atMillis: now)
+        let row = namespace.map(TenantStats.row) ?? TenantStats.row(tenant: tenant)
+        let totals = await stats.totals(row: row, hours: hours, atMillis: now)
         let lookups = totals.hits + totals.misses
-        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 512)
+
+        var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 640)
         writer.field("period", ascii: period)
-        writer.field("namespace", string: tenant)
-        writer.field("requests", totals.requests)
-        writer.field("hits", totals.hits)
-        writer.field("misses", totals.misses)
-        writer.field("hit_rate", number: lookups == 0 ? 0 : (Double(totals.hits) / Double(lookups) * 10_000).rounded() / 10_000)
-        writer.field("tokens_saved", 0)
-        writer.field("cost_saved", 0)
+        writer.field("namespace", string: namespace?.name ?? tenant)
+        writer.field("tenant", string: tenant)
+        writer.object("metrics") { metrics in
+            metrics.field("total_requests", lookups)
+            metrics.field("cache_hits", totals.hits)
+            metrics.field("cache_misses", totals.misses)
+            metrics.field("hit_rate", number: Self.percent(totals.hits, of: lookups) ?? 0)
+            metrics.field("tokens_saved", totals.tokensSaved)
+            metrics.field("cost_saved", ascii: Self.dollars(nanodollars: totals.nanodollarsSaved))
+            metrics.field("cost_saved_usd", number: AnswerCost(tokens: 0, nanodollars: totals.nanodollarsSaved).dollars)
+            metrics.field(
+                "avg_latency_ms",
+                number: totals.timedLookups == 0 ? 0 : (Double(totals.lookupMicros) / Double(totals.timedLookups)).rounded() / 1000
+            )
+            if namespace == nil { metrics.field("api_requests", totals.requests) }
+        }
         if let authority, let admission = caller.admission {
             let limit = admission.limits.monthlyRequests
-            let month = KeyAuthority.month(of: now)
-            let used = try await authority.ledger.used(account: admission.record.account, month: month)
+            let used = try await authority.ledger.used(account: admission.record.account, month: KeyAuthority.month(of: now))
             writer.object("quota") { quota in
-                quota.field("limit", limit)
-                quota.field("used", used)
-                quota.field("remaining", max(0, limit - used))
+                quota.field("monthly_limit", limit)
+                quota.field("monthly_used", used)
+                quota.field("monthly_remaining", max(0, limit - used))
+                quota.field("usage_percent", number: Self.percent(used, of: limit) ?? 0)
             }
             writer.field("tier", ascii: admission.record.tier.rawValue)
         } else {
+            let civil = Timestamp.civilTime(millis: now)
+            let month = await stats.totals(
+                row: TenantStats.row(tenant: tenant), hours: Int64((civil.day - 1) * 24 + civil.hour + 1), atMillis: now
+            )
             writer.object("quota") { quota in
-                quota.null("limit")
-                quota.field("used", totals.requests)
-                quota.null("remaining")
+                quota.null("monthly_limit")
+                quota.field("monthly_used", month.requests)
+                quota.null("monthly_remaining")
+                quota.null("usage_percent")
             }
             writer.null("tier")
         }
         return .json(writer.finish())
+    }
+
+    /// `part` of `whole` in percent, 2 decimals; nil when `whole` is 0.
+    static func percent(_ part: Int64, of whole: Int64) -> Double? {
+        whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 100
+    }
+
+    /// `$12.34`: nanodollars rounded to the cent.
+    static func dollars(nanodollars: Int64) -> String {
+        let nanodollars = max(0, nanodollars)
+        let cents = nanodollars / 10_000_000 + (nanodollars % 10_000_000 >= 5_000_000 ? 1 : 0)
+        let fraction = cents % 100
+        return "$\(cents / 100)." + (fraction < 10 ? "0" : "") + String(fraction)
     }
 }

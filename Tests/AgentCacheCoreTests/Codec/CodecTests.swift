@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AgentCacheCore
 
@@ -71,6 +72,65 @@ struct CodecTests {
             let bytes = EntryCodec.encode(entry)
             #expect(bytes.count == EntryCodec.headerLength + value.bytes.count)
             #expect(try EntryCodec.decode(bytes, maxRawLength: 1 << 20) == entry)
+        }
+    }
+
+    @Test("an entry with a cost is written as version 2 and round-trips; one without stays version 1")
+    func costRoundTrip() throws {
+        let value = StoredValue(encoding: Array(#"{"content":"4"}"#.utf8))
+        let cost = AnswerCost(tokens: 13, nanodollars: 62_500)
+        let entry = CacheEntry(value: value, createdAtMillis: 1_700_000_000_123, expiresAtMillis: 1_700_000_060_123, cost: cost)
+        let bytes = EntryCodec.encode(entry)
+        #expect(bytes[2] == 2)
+        #expect(bytes.count == EntryCodec.costHeaderLength + value.bytes.count)
+        #expect(try EntryCodec.decode(bytes, maxRawLength: 1 << 20) == entry)
+        var free = entry
+        free.cost = .zero
+        #expect(EntryCodec.encode(free)[2] == 1)
+    }
+
+    @Test("bytes written by the version-1 format before costs existed still decode, with no cost")
+    func versionOneStillReads() throws {
+        // `AC`, version 1, raw, 15 bytes, created 1764000000000, expires 1764003600000, then the value.
+        let header = "414301000f00000000e897b69a01000080d6ceb69a010000"
+        let headerBytes = stride(from: 0, to: header.count, by: 2).map { offset in
+            UInt8(header.dropFirst(offset).prefix(2), radix: 16)!
+        }
+        let old = headerBytes + Array(#"{"content":"4"}"#.utf8)
+        let entry = try EntryCodec.decode(old, maxRawLength: 1 << 20)
+        #expect(entry.cost == .zero)
+        #expect(entry.createdAtMillis == 1_764_000_000_000 && entry.expiresAtMillis == 1_764_003_600_000)
+        #expect(try entry.value.decoded() == Array(#"{"content":"4"}"#.utf8))
+        #expect(EntryCodec.encode(entry) == old)
+    }
+
+    @Test("a version-2 header with a zero, negative or truncated cost is rejected")
+    func badCostsAreRejected() {
+        let entry = CacheEntry(
+            value: StoredValue(encoding: Array("hello".utf8)), createdAtMillis: 1, expiresAtMillis: 2, cost: AnswerCost(tokens: 1, nanodollars: 2)
+        )
+        let good = EntryCodec.encode(entry)
+        var zero = good
+        for index in 24..<40 { zero[index] = 0 }
+        #expect(throws: CodecError.self) { try EntryCodec.decode(zero, maxRawLength: 1 << 20) }
+        var negative = good
+        negative[31] = 0x80
+        #expect(throws: CodecError.self) { try EntryCodec.decode(negative, maxRawLength: 1 << 20) }
+        #expect(throws: CodecError.self) { try EntryCodec.decode(good.prefix(30), maxRawLength: 1 << 20) }
+    }
+
+    @Test("the committed entry-codec fuzz seeds that are entries decode and re-encode to themselves")
+    func fuzzSeedsAreValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let directory = root.appendingPathComponent("Fuzz/Corpus/entry-codec")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("entry-") && $0 != "entry-lz4-bomb" }
+        #expect(names.contains("entry-cost") && names.contains("entry-raw"))
+        for name in names {
+            let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+            let entry = try EntryCodec.decode(bytes, maxRawLength: 1 << 20)
+            #expect(EntryCodec.encode(entry) == bytes, "\(name)")
+            if name == "entry-cost" { #expect(entry.cost == AnswerCost(tokens: 13, nanodollars: 62_500)) }
         }
     }
 
