@@ -279,6 +279,23 @@ struct ConnectionRulesTests {
         }
     }
 
+    @Test("an HTTP/1.1 request without Host, or any request with two Host lines, is 400 and the connection closes (RFC 9112 §3.2); HTTP/1.0 may omit it")
+    func hostHeader() async throws {
+        try await withTestServer { api in
+            for request in ["GET /health HTTP/1.1\r\n\r\n", "GET /health HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n", "GET /health HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n"] {
+                let connection = try RawHTTPConnection(port: api.port)
+                try connection.send(request + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                let answer = try #require(try await connection.receive(1).first)
+                #expect(answer.status == 400, "\(request)")
+                #expect(answer.body.contains("Host"))
+                #expect(try await connection.receiveUntilClose().isEmpty, "nothing after the refused request is answered")
+            }
+            let old = try RawHTTPConnection(port: api.port)
+            try old.send("GET /health HTTP/1.0\r\n\r\n")
+            #expect(try await old.receive(1).first?.status == 200)
+        }
+    }
+
     @Test("a request target over the head limit is 414 URI_TOO_LONG, a header field over it 431, each then closed")
     func oversizedHeads() async throws {
         try await withTestServer { api in

@@ -127,6 +127,7 @@ struct RouteAccessTests {
             let pairs = [
                 ["X-API-Key: \(a)", "X-API-Key: \(b)"],
                 ["Authorization: Bearer \(a)", "Authorization: Bearer \(b)"],
+                ["X-API-Key: \(a)", "Authorization: Bearer \(b)"],
                 ["X-API-Key: \(a)", "X-Cache-Namespace: one", "X-Cache-Namespace: two"],
             ]
             for headers in pairs {

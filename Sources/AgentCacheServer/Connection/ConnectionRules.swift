@@ -196,6 +196,12 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
                 if exchanges.isEmpty { writeOwnAnswer(context: context) }
                 return
             }
+            if let problem = Self.hostProblem(head) {
+                // RFC 9112 §3.2: 400, and the connection ends (what follows is not trusted).
+                ownAnswer = Answer.error(CacheError.invalidRequest(problem))
+                if exchanges.isEmpty { writeOwnAnswer(context: context) }
+                return
+            }
             if head.method == .CONNECT {
                 stopReading = true
                 ownAnswer = Answer.error(CacheError(.notImplemented, "CONNECT is not supported: this is a cache, not a proxy"))
@@ -351,6 +357,18 @@ final class ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler {
         context.close(mode: .output, promise: nil)
         context.read()
         schedule(context: context)
+    }
+
+    /// Why `head`'s `Host` is refused (RFC 9112 §3.2: missing in HTTP/1.1, or sent more than
+    /// once), or nil.
+    private static func hostProblem(_ head: HTTPRequestHead) -> String? {
+        var count = 0
+        for field in head.headers where field.name.utf8.count == 4 && field.name.utf8.elementsEqual("host".utf8, by: { $0 | 0x20 == $1 }) {
+            count += 1
+        }
+        if count > 1 { return "the Host header was sent more than once; send it once" }
+        if count == 0 && head.version == .http1_1 { return "an HTTP/1.1 request must carry a Host header" }
+        return nil
     }
 
     /// Whether `head` asks to switch protocols (`Connection: upgrade` with `Upgrade`).

@@ -1,3 +1,4 @@
+import AgentCacheAuth
 import AgentCacheCore
 import NIOCore
 
@@ -34,6 +35,11 @@ final class RequestHead: Sendable {
             forwardedFor = nil
         }
         self.remote = remote
+        // Two different keys in two headers: which one counts must not be a guess (SPEC §1's
+        // rule for a header sent twice). An admin token in `Authorization` is not a key.
+        if let apiKey, let bearer = bearerToken, bearer != apiKey, (try? APIKey.parse(bearer)) != nil {
+            throw CacheError.invalidRequest("an API key was sent more than once with different values (X-API-Key and Authorization: Bearer); send one")
+        }
     }
 
     /// The client's address for IP allow-lists: the first `X-Forwarded-For` entry behind a
