@@ -23,6 +23,28 @@ public enum RedisKeys {
         "\(qualifiedNamespace) \(generation)"
     }
 
+    /// Stream of entry deletions (`XADD`, the last `deletionLogMillis` of them), read back by a
+    /// node that resubscribes so a deletion published while it was not listening still lands.
+    public static let deletionLog = "ac:deletes"
+    /// How long `deletionLog` keeps a deletion (`MINID ~`): an hour.
+    public static let deletionLogMillis: Int64 = 3_600_000
+
+    /// The deletion message, on the invalidation channel and in `deletionLog`:
+    /// `<qualified> <generation> <32 hex digits of the key>`.
+    public static func deletionMessage(qualifiedNamespace: String, generation: UInt64, key: CacheKey) -> String {
+        "\(qualifiedNamespace) \(generation) \(key.hex)"
+    }
+
+    /// Parses a deletion message; nil when it is not one (its last word is not 32 hex digits,
+    /// which no generation, at most 20 decimal digits, can be).
+    public static func parseDeletionMessage(_ bytes: [UInt8]) -> (qualifiedNamespace: String, generation: UInt64, key: CacheKey)? {
+        guard let space = bytes.lastIndex(of: UInt8(ascii: " ")), bytes.count - space - 1 == 32,
+            let key = CacheKey(hex: String(decoding: bytes[(space + 1)...], as: UTF8.self)),
+            let (name, generation) = parseInvalidationMessage(Array(bytes[..<space]))
+        else { return nil }
+        return (name, generation, key)
+    }
+
     /// Parses an invalidation message; nil when it is not `<qualified> <generation>`.
     /// Splits at the last space so a qualified name can never be cut short.
     public static func parseInvalidationMessage(_ bytes: [UInt8]) -> (qualifiedNamespace: String, generation: UInt64)? {

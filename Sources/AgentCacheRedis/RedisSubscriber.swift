@@ -74,6 +74,8 @@ public final class RedisSubscriber: Service, Sendable {
 
     /// Called with `<tenant>/<ns>` and its new generation for every well-formed message.
     public typealias MessageHandler = @Sendable (_ qualifiedNamespace: String, _ generation: UInt64) -> Void
+    /// Called with each entry deletion another node published (`RedisKeys.deletionMessage`).
+    public typealias DeletionHandler = @Sendable (_ qualifiedNamespace: String, _ generation: UInt64, _ key: CacheKey) -> Void
 
     private struct State {
         var stopped = false
@@ -86,6 +88,7 @@ public final class RedisSubscriber: Service, Sendable {
     /// The settings in use.
     public let configuration: Configuration
     private let onMessage: MessageHandler
+    private let onDeletion: DeletionHandler
     private let onResubscribed: @Sendable () -> Void
     private let state = NIOLockedValueBox(State())
     private let logger: Logger
@@ -96,11 +99,13 @@ public final class RedisSubscriber: Service, Sendable {
         configuration: Configuration,
         logger: Logger = Logger(label: "agentcache.redis.subscriber"),
         onMessage: @escaping MessageHandler,
+        onDeletion: @escaping DeletionHandler = { _, _, _ in },
         onResubscribed: @escaping @Sendable () -> Void = {}
     ) {
         self.configuration = configuration
         self.logger = logger
         self.onMessage = onMessage
+        self.onDeletion = onDeletion
         self.onResubscribed = onResubscribed
     }
 
@@ -229,6 +234,10 @@ public final class RedisSubscriber: Service, Sendable {
             case .string(let payload) = items[2]
         else {
             return  // pong, or a confirmation we do not need
+        }
+        if let deletion = RedisKeys.parseDeletionMessage(payload) {
+            state.withLockedValue { $0.messages += 1 }
+            return onDeletion(deletion.qualifiedNamespace, deletion.generation, deletion.key)
         }
         guard let (qualified, generation) = RedisKeys.parseInvalidationMessage(payload) else {
             logger.debug("ignoring malformed invalidation message", metadata: ["message": "\(items[2])"])

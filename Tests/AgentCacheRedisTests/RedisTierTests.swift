@@ -1,6 +1,8 @@
 import AgentCacheTestSupport
 import AgentCacheCore
 import AgentCacheRedis
+import NIOConcurrencyHelpers
+import Foundation
 import Testing
 
 @Suite("RedisTier: entries in Redis with PX TTL")
@@ -124,10 +126,48 @@ struct RedisTierTests {
             let client = makeClient(server)
             let tier = RedisTier(client: client)
             await tier.set(key, entry: entry("v", ttlMillis: 10_000), namespace: namespace, generation: 0)
-            await tier.remove(key, namespace: namespace, generation: 0)
+            try await tier.remove(key, namespace: namespace, generation: 0)
             #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
-            let size = try await client.execute(["DBSIZE"])
-            #expect(size == .integer(0))
+            // Only the deletion log is left.
+            #expect(try await client.execute(["KEYS", "*"]) == .array([.string(Array("ac:deletes".utf8))]))
+            await client.shutdown()
+        }
+    }
+
+    @Test("a deletion reaches nodes that were not listening: read back from the log after the cursor; a node away longer than the log keeps drops its whole edge")
+    func deletionCatchUp() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let writer = RedisTier(client: client)
+            let reader = RedisTier(client: client)
+            let removed = NIOLockedValueBox<[CacheKey]>([])
+            let wiped = NIOLockedValueBox(0)
+            func catchUp() async -> Bool {
+                await reader.catchUpDeletions(remove: { key in removed.withLockedValue { $0.append(key) } }, removeAll: { wiped.withLockedValue { $0 += 1 } })
+            }
+            // The first look only notes where the log ends: what came before is not this node's.
+            try await writer.remove(CacheKey(high: 1, low: 1), namespace: namespace, generation: 7)
+            #expect(await catchUp())
+            #expect(removed.withLockedValue { $0 }.isEmpty)
+            // Deleted while "not listening": applied on the next catch-up, once.
+            try await writer.remove(key, namespace: namespace, generation: 7)
+            #expect(await catchUp())
+            #expect(removed.withLockedValue { $0 } == [key])
+            #expect(await catchUp())
+            #expect(removed.withLockedValue { $0 } == [key])
+            #expect(wiped.withLockedValue { $0 } == 0)
+            #expect(wiped.withLockedValue { $0 } == 0)
+            // A node whose last look is older than the log keeps (an hour): what it missed is
+            // unknown, so its whole edge goes. (Its cursor is set on a log whose newest entry
+            // looks two hours old.)
+            _ = try await client.execute(["DEL", "ac:deletes"])
+            let oldMillis = UInt64(Date().timeIntervalSince1970 * 1000) - 7_200_000
+            _ = try await client.execute(["XADD", "ac:deletes", .string("\(oldMillis)-1"), "m", "x"])
+            let away = RedisTier(client: client)
+            #expect(await away.catchUpDeletions(remove: { _ in }, removeAll: {}))
+            let awayWiped = NIOLockedValueBox(0)
+            #expect(await away.catchUpDeletions(remove: { _ in }, removeAll: { awayWiped.withLockedValue { $0 += 1 } }))
+            #expect(awayWiped.withLockedValue { $0 } == 1)
             await client.shutdown()
         }
     }
@@ -178,7 +218,7 @@ struct RedisTierTests {
         }
     }
 
-    @Test("with Redis gone, get is a miss and set/remove return quietly")
+    @Test("with Redis gone, get is a miss, set returns quietly, remove throws (not acknowledged)")
     func failOpen() async throws {
         let server = try await RedisServerProcess.start()
         let client = makeClient(server)
@@ -186,7 +226,8 @@ struct RedisTierTests {
         await server.stop()
         #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
         await tier.set(key, entry: entry("v", ttlMillis: 10_000), namespace: namespace, generation: 0)
-        await tier.remove(key, namespace: namespace, generation: 0)
+        // A deletion other nodes cannot be told of is not acknowledged.
+        await #expect(throws: CacheError.self) { try await tier.remove(key, namespace: namespace, generation: 0) }
         #expect(tier.statistics.errors == 3)
         #expect(!tier.health.isOK)
         await client.shutdown()

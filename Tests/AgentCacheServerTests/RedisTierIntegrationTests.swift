@@ -53,6 +53,35 @@ struct RedisTierIntegrationTests {
         }
     }
 
+    @Test("an entry deleted on one node (invalidate with the get fields) misses on the other, which held it in its edge tier")
+    func twoNodesDeleteOneEntry() async throws {
+        try await withRedisServer { redis in
+            try await withTestServer(configure: Self.configure(redis)) { nodeA in
+                try await withTestServer(configure: Self.configure(redis)) { nodeB in
+                    #expect(await eventually(within: .seconds(5)) { nodeA.parts.redis?.subscriber.isSubscribed == true })
+                    #expect(await eventually(within: .seconds(5)) { nodeB.parts.redis?.subscriber.isSubscribed == true })
+                    #expect(try await nodeA.set(Self.setRequest).status == .ok)
+                    #expect(try await nodeB.get(Self.request).xCache == "HIT-redis")
+                    #expect(try await nodeB.get(Self.request).xCache == "HIT-edge")
+
+                    let deleted = try await nodeA.invalidate(Self.request)
+                    #expect(deleted.status == .ok)
+                    #expect(try deleted.object()["deleted"] as? Bool == true)
+                    #expect(await eventually(within: .seconds(5)) { (try? await nodeB.get(Self.request).xCache) == "MISS" })
+
+                    // While Redis is hung a deletion cannot reach B: not acknowledged.
+                    #expect(try await nodeA.set(Self.setRequest).status == .ok)
+                    await redis.freeze()
+                    defer { redis.thaw() }
+                    let refused = try await nodeA.invalidate(Self.request)
+                    #expect(refused.status == .serviceUnavailable)
+                    #expect(try refused.object()["code"] as? String == "SERVICE_UNAVAILABLE")
+                    redis.thaw()
+                }
+            }
+        }
+    }
+
     @Test("two nodes on one Redis share entries, and an invalidation on one misses on the other within 200 ms")
     func twoNodesShareAndInvalidate() async throws {
         try await withRedisServer { redis in

@@ -93,6 +93,13 @@ public final class EdgeCache: Sendable {
         return shards.reduce(0) { $0 + $1.removeAll(namespaceTag: tag) }
     }
 
+    /// Drops every entry (after this node may have missed deletions another node made).
+    /// O(entries).
+    @discardableResult
+    public func removeAll() -> Int {
+        shards.reduce(0) { $0 + $1.removeAll(namespaceTag: nil) }
+    }
+
     /// All stripes' figures summed (each stripe locked briefly in turn).
     public func statistics() -> EdgeStatistics {
         var total = EdgeStatistics(capacityBytes: 0)

@@ -39,7 +39,8 @@ final class EdgeShard: Sendable {
         state.withLockedValue { $0.sweep(maxSlots: maxSlots, now: now) }
     }
 
-    func removeAll(namespaceTag: UInt64) -> Int {
+    /// Removes the entries of the namespace with `namespaceTag`, or every entry for nil.
+    func removeAll(namespaceTag: UInt64?) -> Int {
         state.withLockedValue { $0.removeAll(namespaceTag: namespaceTag) }
     }
 
@@ -129,11 +130,11 @@ struct EdgeShardState<Policy: EvictionPolicy>: Sendable {
     }
 
     /// Drops every entry of one namespace. A full scan: for rare remote invalidations only.
-    mutating func removeAll(namespaceTag: UInt64) -> Int {
+    mutating func removeAll(namespaceTag: UInt64?) -> Int {
         var removed = 0
         for index in 0..<store.slotCount {
             let slot = Int32(index)
-            if let record = store.record(at: slot), record.namespaceTag == namespaceTag {
+            if let record = store.record(at: slot), namespaceTag == nil || record.namespaceTag == namespaceTag {
                 drop(slot)
                 removed += 1
             }

@@ -207,7 +207,7 @@ public final class CacheEngine: Sendable {
         let key = KeyMaterial.chat(namespace: namespace, generation: generation, fields: fields).key
         let removed = edge.remove(key)
         for tier in remoteTiers {
-            await tier.remove(key, namespace: namespace, generation: generation)
+            try await tier.remove(key, namespace: namespace, generation: generation)
         }
         return (key, removed)
     }

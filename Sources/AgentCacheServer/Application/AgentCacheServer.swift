@@ -226,9 +226,17 @@ public enum AgentCacheServer {
                     edge.removeAll(in: namespace)
                 }
             },
+            onDeletion: { _, _, key in
+                // One entry deleted on another node (its key names namespace and generation).
+                edge.remove(key)
+            },
             onResubscribed: {
-                // Invalidations published while we were not listening are read back now.
-                Task { await generations.refresh() }
+                // Invalidations and deletions published while we were not listening are read
+                // back now.
+                Task {
+                    await generations.refresh()
+                    await tier.catchUpDeletions(remove: { edge.remove($0) }, removeAll: { edge.removeAll() })
+                }
             }
         )
         return RedisParts(client: client, tier: tier, generations: generations, subscriber: subscriber)
