@@ -2407,9 +2407,10 @@ enum OpenAPIDocument {
         "name": "api_key",
         "in": "path",
         "required": true,
-        "description": "the API key itself, `ac_<integration>_<40 hex>`",
+        "description": "The API key itself, `ac_<integration>_<40 hex>`. Another string of these characters is\n400 (malformed) or 404 (unknown); one that needs percent-encoding matches no route (404).\n",
         "schema": {
-          "type": "string"
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_]+$"
         }
       }
     },
