@@ -106,6 +106,16 @@ enum OpenAPIDocument {
               }
             }
           }
+        },
+        "404": {
+          "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Error404"
+              }
+            }
+          }
         }
       }
     }
@@ -240,6 +250,16 @@ enum OpenAPIDocument {
                 "description": "the allowed origin or `*`, when the request's `Origin` is allowed",
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
                 }
               }
             }
@@ -390,6 +410,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
+                }
+              }
+            }
           }
         }
       }
@@ -516,6 +546,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
+                }
+              }
+            }
           }
         }
       }
@@ -639,6 +679,16 @@ enum OpenAPIDocument {
                 "description": "the allowed origin or `*`, when the request's `Origin` is allowed",
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
                 }
               }
             }
@@ -775,6 +825,16 @@ enum OpenAPIDocument {
                 "description": "the allowed origin or `*`, when the request's `Origin` is allowed",
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
                 }
               }
             }
@@ -1265,6 +1325,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
+                }
+              }
+            }
           }
         }
       }
@@ -1469,6 +1539,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
+                }
+              }
+            }
           }
         }
       }
@@ -1597,6 +1677,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
+                }
+              }
+            }
           }
         }
       }
@@ -1710,6 +1800,16 @@ enum OpenAPIDocument {
                 "description": "the allowed origin or `*`, when the request's `Origin` is allowed",
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
                 }
               }
             }
@@ -1859,6 +1959,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
+                }
+              }
+            }
           }
         }
       }
@@ -1958,6 +2068,16 @@ enum OpenAPIDocument {
                 "description": "the allowed origin or `*`, when the request's `Origin` is allowed",
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
                 }
               }
             }
@@ -2078,6 +2198,16 @@ enum OpenAPIDocument {
                 "description": "the allowed origin or `*`, when the request's `Origin` is allowed",
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
                 }
               }
             }
@@ -2291,6 +2421,16 @@ enum OpenAPIDocument {
                 "description": "the allowed origin or `*`, when the request's `Origin` is allowed",
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_FOUND`: CORS is off (no `--cors-origin`), so no preflight route exists",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
                 }
               }
             }
