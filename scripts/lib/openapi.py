@@ -71,8 +71,9 @@ def load(path):
 
 
 def as_json(document):
-    # allow_nan=False: JSON has no NaN or Infinity.
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+    # Compact: the YAML is what people read; the anchors it shares are spelled out here many
+    # times over. allow_nan=False: JSON has no NaN or Infinity.
+    return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def swift_source(yaml_path):
