@@ -134,6 +134,34 @@ import Testing
         }
     }
 
+    @Test("HEAD ignores Range (RFC 9110 §14.2): 200 with the whole object's length, never 206 or 416 (found by schemathesis)")
+    func headIgnoresRange() async throws {
+        let object = Array("hello from the origin".utf8)
+        try await Self.withOrigin(["hello.txt": object]) { moto, _ in
+            try await withTestServer(configure: { Self.configure(&$0, endpoint: moto.endpoint) }) { api in
+                // schemathesis's input, headers and all: a range past the end of a 21-byte object.
+                let found: HTTPFields = [
+                    .range: "bytes=624-6241", .ifNoneMatch: "\"\"", HTTPField.Name("X-Cache-Namespace")!: "S'KHc<UL\tk\"J7$)",
+                ]
+                for headers in [found, [.range: "bytes=624-6241"], [.range: "bytes=0-4"]] {
+                    // Twice: the first answer is the origin's, the second the edge tier's.
+                    for _ in 0..<2 {
+                        let head = try await api.request("/api/cdn/stream?path=hello.txt", method: .head, headers: headers)
+                        #expect(head.status == .ok, "\(headers)")
+                        #expect(head.headers[.contentLength] == String(object.count))
+                        #expect(head.headers[.contentRange] == nil)
+                        #expect(head.headers[.acceptRanges] == "bytes")
+                    }
+                }
+                // GET keeps its ranges.
+                let tooFar = try await api.request("/api/cdn/stream?path=hello.txt", headers: [.range: "bytes=624-6241"])
+                try expectError(tooFar, .rangeNotSatisfiable, "RANGE_NOT_SATISFIABLE")
+                let part = try await api.request("/api/cdn/stream?path=hello.txt", headers: [.range: "bytes=0-4"])
+                #expect(part.status == .partialContent && part.bytes == Array("hello".utf8))
+            }
+        }
+    }
+
     @Test func ifNoneMatchWithTheETagGets304() async throws {
         try await Self.withOrigin(["e.txt": Self.bytes(100)]) { moto, _ in
             try await withTestServer(configure: { Self.configure(&$0, endpoint: moto.endpoint) }) { api in

@@ -5,8 +5,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /health`, `/monitoring/health`, `/metrics`, `/api/metrics/summary` and `/dashboard`
-/// (SPEC §6). All public.
+/// `GET /health`, `/monitoring/health`, `/metrics`, `/api/metrics/summary`, `/dashboard` and
+/// `/openapi.json` (SPEC §6). All public.
 ///
 /// `/api/metrics/summary` is public like `/metrics` on purpose: it is the same node-wide
 /// figures (no tenant, namespace or key in either), so guarding one and not the other would
@@ -30,6 +30,7 @@ struct OperationsRoutes {
             ("/metrics", prometheus),
             ("/api/metrics/summary", summary),
             ("/dashboard", dashboard),
+            ("/openapi.json", openAPI),
         ]
     }
 
@@ -127,5 +128,10 @@ struct OperationsRoutes {
             ],
             body: ResponseBody(byteBuffer: DashboardPage.body)
         )
+    }
+
+    /// The OpenAPI 3.1 document of every route (`OpenAPIDocument`, from docs/openapi.yaml).
+    @Sendable func openAPI(_ request: Request, context: AgentCacheRequestContext, caller: Caller) async throws -> Response {
+        .json(OpenAPIDocument.body, headers: [.cacheControl: "no-cache"])
     }
 }

@@ -71,7 +71,9 @@ struct OriginRoutes {
             return Response(status: .notModified, headers: headers, body: ResponseBody())
         }
         let length = record.body.count
-        switch ByteRange.resolve(request.headers[.range], length: length) {
+        // GET is the only method with ranges (RFC 9110 §14.2): HEAD ignores Range and answers
+        // what a GET without one would.
+        switch ByteRange.resolve(isHead ? nil : request.headers[.range], length: length) {
         case .full:
             headers[.contentLength] = String(length)
             return Response(status: .ok, headers: headers, body: Self.body(record.body, isHead: isHead))
