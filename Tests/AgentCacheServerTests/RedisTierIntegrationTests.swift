@@ -55,28 +55,37 @@ struct RedisTierIntegrationTests {
 
     @Test("an entry deleted on one node (invalidate with the get fields) misses on the other, which held it in its edge tier")
     func twoNodesDeleteOneEntry() async throws {
+        try await Self.withTwoNodesSharingAnEntry { redis, nodeA, nodeB in
+            let deleted = try await nodeA.invalidate(Self.request)
+            #expect(deleted.status == .ok)
+            #expect(try deleted.object()["deleted"] as? Bool == true)
+            #expect(await eventually(within: .seconds(5)) { (try? await nodeB.get(Self.request).xCache) == "MISS" })
+
+            // While Redis is hung a deletion cannot reach B: not acknowledged.
+            #expect(try await nodeA.set(Self.setRequest).status == .ok)
+            await redis.freeze()
+            defer { redis.thaw() }
+            let refused = try await nodeA.invalidate(Self.request)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(try refused.object()["code"] as? String == "SERVICE_UNAVAILABLE")
+            redis.thaw()
+        }
+    }
+
+    /// Two nodes on one fresh redis-server, both listening for invalidations, with the chat
+    /// entry set through A and held in B's edge tier (read once from Redis, then from the edge).
+    static func withTwoNodesSharingAnEntry(_ body: @Sendable @escaping (RedisServerProcess, APIClient, APIClient) async throws -> Void) async throws {
         try await withRedisServer { redis in
-            try await withTestServer(configure: Self.configure(redis)) { nodeA in
-                try await withTestServer(configure: Self.configure(redis)) { nodeB in
+            try await withTestServer(configure: configure(redis)) { nodeA in
+                try await withTestServer(configure: configure(redis)) { nodeB in
+                    // Both nodes must be listening for invalidations before the test relies on them.
                     #expect(await eventually(within: .seconds(5)) { nodeA.parts.redis?.subscriber.isSubscribed == true })
                     #expect(await eventually(within: .seconds(5)) { nodeB.parts.redis?.subscriber.isSubscribed == true })
-                    #expect(try await nodeA.set(Self.setRequest).status == .ok)
-                    #expect(try await nodeB.get(Self.request).xCache == "HIT-redis")
-                    #expect(try await nodeB.get(Self.request).xCache == "HIT-edge")
-
-                    let deleted = try await nodeA.invalidate(Self.request)
-                    #expect(deleted.status == .ok)
-                    #expect(try deleted.object()["deleted"] as? Bool == true)
-                    #expect(await eventually(within: .seconds(5)) { (try? await nodeB.get(Self.request).xCache) == "MISS" })
-
-                    // While Redis is hung a deletion cannot reach B: not acknowledged.
-                    #expect(try await nodeA.set(Self.setRequest).status == .ok)
-                    await redis.freeze()
-                    defer { redis.thaw() }
-                    let refused = try await nodeA.invalidate(Self.request)
-                    #expect(refused.status == .serviceUnavailable)
-                    #expect(try refused.object()["code"] as? String == "SERVICE_UNAVAILABLE")
-                    redis.thaw()
+                    #expect(try await nodeA.set(setRequest).status == .ok)
+                    // B has never seen it: it comes from Redis, then sits in B's edge tier.
+                    #expect(try await nodeB.get(request).xCache == "HIT-redis")
+                    #expect(try await nodeB.get(request).xCache == "HIT-edge")
+                    try await body(redis, nodeA, nodeB)
                 }
             }
         }
@@ -84,30 +93,17 @@ struct RedisTierIntegrationTests {
 
     @Test("two nodes on one Redis share entries, and an invalidation on one misses on the other within 200 ms")
     func twoNodesShareAndInvalidate() async throws {
-        try await withRedisServer { redis in
-            try await withTestServer(configure: Self.configure(redis)) { nodeA in
-                try await withTestServer(configure: Self.configure(redis)) { nodeB in
-                    // Both nodes must be listening for invalidations before the test relies on them.
-                    #expect(await eventually(within: .seconds(5)) { nodeA.parts.redis?.subscriber.isSubscribed == true })
-                    #expect(await eventually(within: .seconds(5)) { nodeB.parts.redis?.subscriber.isSubscribed == true })
-
-                    #expect(try await nodeA.set(Self.setRequest).status == .ok)
-                    // B has never seen it: it comes from Redis, then sits in B's edge tier.
-                    #expect(try await nodeB.get(Self.request).xCache == "HIT-redis")
-                    #expect(try await nodeB.get(Self.request).xCache == "HIT-edge")
-
-                    let invalidated = try await nodeA.invalidate(#"{"namespace":"shared"}"#).object()
-                    let generation = (invalidated["generation"] as? NSNumber)?.uint64Value ?? 0
-                    #expect(generation >= 1 && generation <= RedisGenerations.maxEpoch, "a random epoch: \(generation)")
-                    let started = ContinuousClock.now
-                    let missed = await eventually(within: .milliseconds(200)) {
-                        (try? await nodeB.get(Self.request).xCache) == "MISS"
-                    }
-                    #expect(missed, "node B still hit \(ContinuousClock.now - started) after node A invalidated")
-                    // B dropped the namespace's edge entries rather than waiting for them to age out.
-                    #expect(await eventually(within: .seconds(1)) { (try? await nodeB.edgeEntries()) == 0 })
-                }
+        try await Self.withTwoNodesSharingAnEntry { _, nodeA, nodeB in
+            let invalidated = try await nodeA.invalidate(#"{"namespace":"shared"}"#).object()
+            let generation = (invalidated["generation"] as? NSNumber)?.uint64Value ?? 0
+            #expect(generation >= 1 && generation <= RedisGenerations.maxEpoch, "a random epoch: \(generation)")
+            let started = ContinuousClock.now
+            let missed = await eventually(within: .milliseconds(200)) {
+                (try? await nodeB.get(Self.request).xCache) == "MISS"
             }
+            #expect(missed, "node B still hit \(ContinuousClock.now - started) after node A invalidated")
+            // B dropped the namespace's edge entries rather than waiting for them to age out.
+            #expect(await eventually(within: .seconds(1)) { (try? await nodeB.edgeEntries()) == 0 })
         }
     }
 
