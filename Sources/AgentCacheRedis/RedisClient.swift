@@ -40,6 +40,7 @@ public final class RedisClient: Service, Sendable {
     private let pool = NIOLockedValueBox(Pool())
     private let counters = NIOLockedValueBox(Counters())
     private let shutdownStarted = NIOLockedValueBox(false)
+    private let replicas = NIOLockedValueBox<(count: Int, at: ContinuousClock.Instant)?>(nil)
     private let logger: Logger
 
     /// Makes a client and starts its threads; connections open on first use. O(poolSize).
@@ -93,6 +94,34 @@ public final class RedisClient: Service, Sendable {
         return try await perform(commandCount: commands.count) { connection throws(RedisError) in
             try connection.pipeline(commands)
         }
+    }
+
+    /// Runs `commands` like `pipeline` and, when the server has replicas, makes sure at least
+    /// one holds them before returning (`WAIT 1`, on the same connection), so a failover to
+    /// that replica keeps them: for writes that must not be lost once acknowledged (an
+    /// invalidation, a deletion; SPEC §4). Throws `replicationTimeout` when no replica
+    /// confirms within half the command timeout (the commands did run on the primary). The
+    /// replica count comes from `INFO replication`, read again every 5 s at most.
+    /// Cost: one round trip, plus the replica's acknowledgement when there are replicas.
+    public func replicated(_ commands: [[RedisArgument]]) async throws(RedisError) -> [RedisReply] {
+        guard try await replicaCount() > 0 else { return try await pipeline(commands) }
+        let waitMillis = max(1, Int64(configuration.commandTimeout.components.seconds * 1000 + configuration.commandTimeout.components.attoseconds / 1_000_000_000_000_000) / 2)
+        let replies = try await pipeline(commands + [["WAIT", 1, RedisArgument(waitMillis)]])
+        guard let acknowledged = replies.last?.integer, acknowledged >= 1 else { throw .replicationTimeout }
+        return Array(replies.dropLast())
+    }
+
+    /// How many replicas the server says are connected (`connected_slaves`), cached 5 s.
+    private func replicaCount() async throws(RedisError) -> Int {
+        let now = ContinuousClock.now
+        if let known = replicas.withLockedValue({ $0 }), now - known.at < .seconds(5) { return known.count }
+        let info = try await execute(["INFO", "replication"])
+        let text = info.text ?? ""
+        let count = text.split(whereSeparator: \.isNewline)
+            .first { $0.hasPrefix("connected_slaves:") }
+            .flatMap { Int($0.dropFirst("connected_slaves:".count)) } ?? 0
+        replicas.withLockedValue { $0 = (count, now) }
+        return count
     }
 
     /// Sends `PING` through the breaker and reports whether Redis answered. One round trip,

@@ -20,12 +20,15 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case poolClosed
     /// The calling task was cancelled before the command was sent.
     case cancelled
+    /// A write that must survive a failover ran on the primary, but no replica confirmed it in
+    /// time (`WAIT`): not to be acknowledged.
+    case replicationTimeout
 
     /// Whether this failure says Redis itself is unreachable or unhealthy (breaker-relevant).
     public var isConnectionFailure: Bool {
         switch self {
         case .connectFailed, .timeout, .io, .protocolError: true
-        case .server, .circuitOpen, .poolClosed, .cancelled: false
+        case .server, .circuitOpen, .poolClosed, .cancelled, .replicationTimeout: false
         }
     }
 
@@ -40,6 +43,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .circuitOpen: "redis circuit breaker is open"
         case .poolClosed: "redis client is shut down"
         case .cancelled: "redis command cancelled"
+        case .replicationTimeout: "no redis replica confirmed the write in time"
         }
     }
 }

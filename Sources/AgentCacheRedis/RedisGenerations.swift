@@ -143,7 +143,7 @@ public final class RedisGenerations: GenerationStore, Service {
         )
         throw CacheError(
             .serviceUnavailable,
-            "Redis is unreachable, so other nodes cannot be told: '\(namespace.name)' is invalidated on this node now and on every node once Redis is back, but not acknowledged until then; retry",
+            "Redis did not take the invalidation (unreachable, or no replica confirmed it), so it cannot hold on every node: '\(namespace.name)' is invalidated on this node now and everywhere once Redis takes it, but not acknowledged until then; retry",
             responseHeaders: ["Retry-After": "1"]
         )
     }
@@ -408,11 +408,13 @@ public final class RedisGenerations: GenerationStore, Service {
     private func setShared(_ name: String, to epoch: UInt64) async -> Bool {
         let key = RedisKeys.generation(ofQualified: name)
         if !scriptsUnavailable.withLockedValue({ $0 }) {
-            do {
-                _ = try await client.execute([
+            do throws(RedisError) {
+                // On a replica as well before it counts: a failover must not lose it (SPEC §4).
+                let replies = try await client.replicated([[
                     "EVAL", .string(Self.advanceScript), 1, .string(key),
                     RedisArgument(epoch), .string(RedisKeys.invalidationChannel), .string(name),
-                ])
+                ]])
+                if case .error(let why)? = replies.first { throw .server(why) }
                 return true
             } catch .server(let why) where Self.refusesScripts(why) {
                 noteScriptsRefused(why)
@@ -422,7 +424,7 @@ public final class RedisGenerations: GenerationStore, Service {
         }
         // Without Lua: not atomic; if the PUBLISH is lost, other nodes converge on their next refresh.
         let message = RedisKeys.invalidationMessage(qualifiedNamespace: name, generation: epoch)
-        guard let replies = try? await client.pipeline([
+        guard let replies = try? await client.replicated([
             ["SET", .string(key), RedisArgument(epoch)],
             ["PUBLISH", .string(RedisKeys.invalidationChannel), .string(message)],
         ]) else { return false }

@@ -116,7 +116,8 @@ public final class RedisTier: CacheTier {
         let redisKey = RedisKeys.entry(key, namespace: namespace, generation: generation)
         let message = RedisKeys.deletionMessage(qualifiedNamespace: namespace.qualified, generation: generation, key: key)
         do {
-            let replies = try await client.pipeline([
+            // On a replica as well before it counts: a failover must not revive the entry.
+            let replies = try await client.replicated([
                 [.string("DEL"), .string(redisKey)],
                 ["XADD", .string(RedisKeys.deletionLog), "MINID", "~", RedisArgument(clock.nowMillis() - RedisKeys.deletionLogMillis), "*", "m", .string(message)],
                 ["PUBLISH", .string(RedisKeys.invalidationChannel), .string(message)],
@@ -129,7 +130,7 @@ public final class RedisTier: CacheTier {
             count { $0.errors += 1 }
             throw CacheError(
                 .serviceUnavailable,
-                "Redis is unreachable, so other nodes cannot be told: the entry is deleted on this node, not acknowledged; retry",
+                "Redis did not take the deletion (unreachable, or no replica confirmed it), so other nodes cannot be told: the entry is deleted on this node, not acknowledged; retry",
                 responseHeaders: ["Retry-After": "1"]
             )
         }

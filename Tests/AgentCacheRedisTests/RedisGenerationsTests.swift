@@ -417,4 +417,32 @@ struct RedisGenerationsTests {
             #expect(!subscriber.isSubscribed)
         }
     }
+
+    @Test("with a replica, an invalidation and a deletion count once a replica holds them (WAIT); with the replica hung they are refused, so a failover cannot lose an acknowledged one")
+    func replicatedInvalidation() async throws {
+        try await withRedisServer { primary async throws in
+            let replica = try await RedisServerProcess.start(replicaOf: primary.port)
+            let client = RedisClient(configuration: RedisClientConfiguration(url: primary.url, commandTimeout: .milliseconds(400)))
+            let replicaClient = makeClient(replica)
+            #expect(await eventually(within: .seconds(10)) {
+                let info = (try? await client.execute(["INFO", "replication"]))?.text ?? ""
+                return info.contains("connected_slaves:1") && info.contains("state=online")
+            })
+            let node = RedisGenerations(client: client)
+            let epoch = try await node.advance(namespace)
+            // The replica holds it by the time the invalidation is acknowledged.
+            #expect(try await replicaClient.execute(["GET", .string(RedisKeys.generation(ofQualified: namespace.qualified))]).integer == Int64(epoch))
+            let tier = RedisTier(client: client)
+            try await tier.remove(CacheKey(high: 1, low: 2), namespace: namespace, generation: epoch)
+
+            // A replica that does not confirm: not acknowledged (503), though the primary has it.
+            await replica.freeze()
+            await #expect(throws: CacheError.self) { try await node.advance(namespace) }
+            await #expect(throws: CacheError.self) { try await tier.remove(CacheKey(high: 1, low: 3), namespace: namespace, generation: epoch) }
+            replica.thaw()
+            await client.shutdown()
+            await replicaClient.shutdown()
+            await replica.stop()
+        }
+    }
 }

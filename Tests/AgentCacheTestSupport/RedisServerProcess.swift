@@ -27,6 +27,8 @@ public final class RedisServerProcess: @unchecked Sendable {
 
     public let port: Int
     public let password: String?
+    /// The primary's port, for a replica (`--replicaof`).
+    public let replicaOf: Int?
     private var process: Process?
     private let directory: URL
 
@@ -34,23 +36,25 @@ public final class RedisServerProcess: @unchecked Sendable {
         RedisURL(host: "127.0.0.1", port: port, password: password)
     }
 
-    private init(port: Int, password: String?) throws {
+    private init(port: Int, password: String?, replicaOf: Int?) throws {
         self.port = port
         self.password = password
+        self.replicaOf = replicaOf
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("agentcache-redis-\(port)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
     /// Starts a server on a free port and waits until it answers PING.
     /// Fails (never skips) when redis-server is not installed.
-    public static func start(password: String? = nil) async throws -> RedisServerProcess {
+    /// `replicaOf`: the port of a primary on 127.0.0.1 this server replicates.
+    public static func start(password: String? = nil, replicaOf: Int? = nil) async throws -> RedisServerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "\(executable) is missing: run scripts/test, which installs redis-server (apt-get install redis-server)")
         }
         var lastError: (any Error)?
         // A port found free can be taken by someone else before redis binds it; try a few.
         for _ in 0..<5 {
-            let server = try RedisServerProcess(port: try freeLoopbackPort(), password: password)
+            let server = try RedisServerProcess(port: try freeLoopbackPort(), password: password, replicaOf: replicaOf)
             do {
                 try await server.launch()
                 return server
@@ -69,6 +73,7 @@ public final class RedisServerProcess: @unchecked Sendable {
             "--dir", directory.path, "--daemonize", "no", "--loglevel", "warning",
         ]
         if let password { arguments += ["--requirepass", password] }
+        if let replicaOf { arguments += ["--replicaof", "127.0.0.1", String(replicaOf)] }
         let process = try await TestProcess.spawn(Self.executable, arguments)
         self.process = process
         let deadline = ContinuousClock.now + .seconds(5)
