@@ -109,7 +109,8 @@ struct SeedCorpus {
         return utf8(text + #"{"index":99}]}"#)
     }
 
-    /// Redis values as EntryCodec writes them (version 1, and version 2 with a cost), a bomb
+    /// Redis values as EntryCodec writes them (version 3 with the key, as the server writes;
+    /// version 1, and version 2 with a cost, as earlier releases did), a bomb
     /// header, and length-prefixed LZ4 blocks (the target's second reading: four bytes of
     /// declared raw length, then the block).
     static var entrySeeds: [(String, [UInt8])] {
@@ -127,6 +128,13 @@ struct SeedCorpus {
             return header + (raw.withUnsafeBytes { LZ4Codec.compress($0) } ?? [])
         }
         return [
+            (
+                "entry-keyed",
+                EntryCodec.encode(
+                    CacheEntry(value: StoredValue(encoding: small), createdAtMillis: 1_764_000_000_000, expiresAtMillis: 1_764_003_600_000),
+                    key: CacheKey(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
+                )
+            ),
             ("entry-raw", entry(StoredValue(encoding: small))),
             ("entry-lz4", entry(compressed)),
             ("entry-empty", entry(StoredValue(encoding: []))),

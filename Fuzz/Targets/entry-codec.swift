@@ -15,8 +15,9 @@ private let headerLimit = 1 << 30
 public func fuzzEntryCodec(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = fuzzInput(data, size)
 
-    if let entry = try? EntryCodec.decode(input, maxRawLength: headerLimit) {
-        require(EntryCodec.encode(entry).elementsEqual(input), "decode accepted bytes that encode does not reproduce")
+    if let (entry, key) = try? EntryCodec.decode(input, maxRawLength: headerLimit) {
+        let encoded = key.map { EntryCodec.encode(entry, key: $0) } ?? EntryCodec.encode(entry)
+        require(encoded.elementsEqual(input), "decode accepted bytes that encode does not reproduce")
         checkDecoded(entry.value)
     }
 

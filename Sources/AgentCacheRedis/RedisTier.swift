@@ -76,7 +76,11 @@ public final class RedisTier: CacheTier {
         }
         let entry: CacheEntry
         do {
-            entry = try EntryCodec.decode(bytes, maxRawLength: maxRawLength)
+            let decoded = try EntryCodec.decode(bytes, maxRawLength: maxRawLength)
+            // The value must be this entry's: one copied under another name, or written
+            // before entries kept their key, is a miss (SPEC §2).
+            guard decoded.key == key else { throw CodecError.badHeader("the value belongs to another key (or to none)") }
+            entry = decoded.entry
         } catch {
             count { $0.misses += 1; $0.corrupt += 1 }
             logger.debug("undecodable redis value; miss", metadata: ["key": "\(redisKey)", "error": "\(error)"])
@@ -101,7 +105,7 @@ public final class RedisTier: CacheTier {
         let redisKey = RedisKeys.entry(key, namespace: namespace, generation: generation)
         do {
             _ = try await client.execute([
-                .string("SET"), .string(redisKey), .bytes(EntryCodec.encode(entry)), "PX", RedisArgument(remaining),
+                .string("SET"), .string(redisKey), .bytes(EntryCodec.encode(entry, key: key)), "PX", RedisArgument(remaining),
             ])
             count { $0.sets += 1 }
         } catch {

@@ -421,10 +421,15 @@ struct RedisGenerationsTests {
     @Test("with a replica, an invalidation and a deletion count once a replica holds them (WAIT); with the replica hung they are refused, so a failover cannot lose an acknowledged one")
     func replicatedInvalidation() async throws {
         try await withRedisServer { primary async throws in
+            // Sync the replica at once (Redis waits 5 s for more replicas by default).
+            let setup = makeClient(primary)
+            _ = try await setup.execute(["CONFIG", "SET", "repl-diskless-sync-delay", "0"])
+            await setup.shutdown()
             let replica = try await RedisServerProcess.start(replicaOf: primary.port)
-            let client = RedisClient(configuration: RedisClientConfiguration(url: primary.url, commandTimeout: .milliseconds(400)))
+            // WAIT gets half the command timeout: room for a replica on a loaded machine.
+            let client = RedisClient(configuration: RedisClientConfiguration(url: primary.url, commandTimeout: .seconds(2)))
             let replicaClient = makeClient(replica)
-            #expect(await eventually(within: .seconds(10)) {
+            try #require(await eventually(within: .seconds(30)) {
                 let info = (try? await client.execute(["INFO", "replication"]))?.text ?? ""
                 return info.contains("connected_slaves:1") && info.contains("state=online")
             })

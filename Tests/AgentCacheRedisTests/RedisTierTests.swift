@@ -134,6 +134,25 @@ struct RedisTierTests {
         }
     }
 
+    @Test("a value copied under another entry's name, or written without its key, is a miss (the entry keeps its key, SPEC §2)")
+    func valueOfAnotherKeyMisses() async throws {
+        try await withRedisServer { server async throws in
+            let client = makeClient(server)
+            let tier = RedisTier(client: client)
+            let other = CacheKey(high: 7, low: 7)
+            await tier.set(other, entry: entry("theirs", ttlMillis: 10_000), namespace: namespace, generation: 0)
+            #expect(await tier.get(other, namespace: namespace, generation: 0) != nil)
+            let stored = try await client.execute(["GET", .string(RedisKeys.entry(other, namespace: namespace, generation: 0))])
+            _ = try await client.execute(["SET", .string(RedisKeys.entry(key, namespace: namespace, generation: 0)), .bytes(stored.bytes ?? [])])
+            #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
+            let keyless = EntryCodec.encode(entry("no key", ttlMillis: 10_000))
+            _ = try await client.execute(["SET", .string(RedisKeys.entry(key, namespace: namespace, generation: 0)), .bytes(keyless)])
+            #expect(await tier.get(key, namespace: namespace, generation: 0) == nil)
+            #expect(tier.statistics.corrupt == 2)
+            await client.shutdown()
+        }
+    }
+
     @Test("a deletion reaches nodes that were not listening: read back from the log after the cursor; a node away longer than the log keeps drops its whole edge")
     func deletionCatchUp() async throws {
         try await withRedisServer { server async throws in

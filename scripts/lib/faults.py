@@ -441,11 +441,14 @@ def lz4_bomb(expanded):
     return bytes(block + bytes([0x50]) + b"AAAAA")
 
 
-def entry(raw_length, payload, lz4=True):
-    """EntryCodec's form: "AC", version 1, flags, raw length u32, created and expires ms."""
+def entry(raw_length, payload, key_hex, lz4=True):
+    """EntryCodec's form, version 3: "AC", 3, flags, raw length u32, created and expires ms,
+    the entry's key (high and low words of the 32 hex digits, each u64 little-endian)."""
     now = int(time.time() * 1000)
-    return (b"AC\x01" + bytes([1 if lz4 else 0]) + raw_length.to_bytes(4, "little")
-            + now.to_bytes(8, "little") + (now + 3_600_000).to_bytes(8, "little") + payload)
+    high, low = int(key_hex[:16], 16), int(key_hex[16:], 16)
+    return (b"AC\x03" + bytes([1 if lz4 else 0]) + raw_length.to_bytes(4, "little")
+            + now.to_bytes(8, "little") + (now + 3_600_000).to_bytes(8, "little")
+            + high.to_bytes(8, "little") + low.to_bytes(8, "little") + payload)
 
 
 def hostile(args):
@@ -511,21 +514,24 @@ def hostile(args):
     # LZ4 bombs planted in Redis under the key a get of `bomb_body` reads.
     if args.redis_port:
         control = b'{"planted":true}'
+        # Each value is built for the key its get reads (the entry keeps its key, SPEC §2).
         bombs = [
-            ("control: a valid raw entry planted the same way", entry(len(control), control, lz4=False)),
-            ("declares 4 GiB", entry(0xFFFFFFFF, lz4_bomb(1 << 20))),
-            ("declares 1 KiB, expands to 256 MiB", entry(1024, lz4_bomb(256 << 20))),
-            ("declares and expands to 1 GiB (the codec's ceiling)", entry(1 << 30, lz4_bomb(1 << 30))),
-            ("declares 1 KiB, corrupt block", entry(1024, b"\xff" * 64)),
-            ("10 bytes, not an entry", b"AC\x01\x01garbag"),
+            ("control: a valid raw entry planted the same way", lambda k: entry(len(control), control, k, lz4=False)),
+            ("declares 4 GiB", lambda k: entry(0xFFFFFFFF, lz4_bomb(1 << 20), k)),
+            ("declares 1 KiB, expands to 256 MiB", lambda k: entry(1024, lz4_bomb(256 << 20), k)),
+            ("declares and expands to 1 GiB (the codec's ceiling)", lambda k: entry(1 << 30, lz4_bomb(1 << 30), k)),
+            ("declares 1 KiB, corrupt block", lambda k: entry(1024, b"\xff" * 64, k)),
+            ("10 bytes, not an entry", lambda k: b"AC\x03\x01garbag"),
+            ("another key's valid entry", lambda k: entry(len(control), control, "0" * 32, lz4=False)),
         ]
-        for index, (name, value) in enumerate(bombs):
+        for index, (name, make) in enumerate(bombs):
             body = bench.get_body(900000 + index, "faults-bomb").encode()
             explained = post("/api/cache/explain", body)
             if explained["status"] != 200:
                 record(s, f"LZ4 bomb, {name}", f"explain answered {explained['status']}", "a miss", False)
                 continue
             answer = json.loads(explained["body"])
+            value = make(answer["key"])
             generation = next(f["canonical"] for f in answer["fields"] if f["field"] == "generation")
             redis_key = f"ac:{answer['qualified_namespace']}:{generation}:{answer['key']}"
             stored = redis_command(args.redis_port, "SET", redis_key, value, "PX", 600000)

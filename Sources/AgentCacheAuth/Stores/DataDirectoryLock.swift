@@ -56,6 +56,10 @@ public final class DataDirectoryLock: Sendable {
         descriptor.withLockedValue { fd in
             guard fd >= 0 else { return }
             _ = ftruncate(fd, 0)
+            // Unlocked explicitly: a child forked meanwhile may still hold a copy of the
+            // descriptor (until its exec closes it), and closing ours alone would leave the
+            // lock held through that copy.
+            _ = flock(fd, LOCK_UN)
             close(fd)
             fd = -1
         }

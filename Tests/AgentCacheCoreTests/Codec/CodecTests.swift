@@ -71,7 +71,7 @@ struct CodecTests {
             let entry = CacheEntry(value: value, createdAtMillis: 1_700_000_000_123, expiresAtMillis: 1_700_000_060_123)
             let bytes = EntryCodec.encode(entry)
             #expect(bytes.count == EntryCodec.headerLength + value.bytes.count)
-            #expect(try EntryCodec.decode(bytes, maxRawLength: 1 << 20) == entry)
+            #expect(try EntryCodec.decode(bytes, maxRawLength: 1 << 20).entry == entry)
         }
     }
 
@@ -83,10 +83,27 @@ struct CodecTests {
         let bytes = EntryCodec.encode(entry)
         #expect(bytes[2] == 2)
         #expect(bytes.count == EntryCodec.costHeaderLength + value.bytes.count)
-        #expect(try EntryCodec.decode(bytes, maxRawLength: 1 << 20) == entry)
+        #expect(try EntryCodec.decode(bytes, maxRawLength: 1 << 20).entry == entry)
         var free = entry
         free.cost = .zero
         #expect(EntryCodec.encode(free)[2] == 1)
+    }
+
+    @Test("the server's version 3 keeps the entry's key, with and without a cost, and round-trips")
+    func keyedRoundTrip() throws {
+        let key = CacheKey(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
+        let value = StoredValue(encoding: Array(#"{"content":"4"}"#.utf8))
+        for cost in [AnswerCost.zero, AnswerCost(tokens: 13, nanodollars: 62_500)] {
+            let entry = CacheEntry(value: value, createdAtMillis: 1_700_000_000_123, expiresAtMillis: 1_700_000_060_123, cost: cost)
+            let bytes = EntryCodec.encode(entry, key: key)
+            #expect(bytes[2] == 3)
+            #expect(bytes.count == EntryCodec.keyedHeaderLength + (cost.isZero ? 0 : 16) + value.bytes.count)
+            let decoded = try EntryCodec.decode(bytes, maxRawLength: 1 << 20)
+            #expect(decoded.entry == entry && decoded.key == key)
+            var unknownFlag = bytes
+            unknownFlag[3] |= 4
+            #expect(throws: CodecError.self) { try EntryCodec.decode(unknownFlag, maxRawLength: 1 << 20) }
+        }
     }
 
     @Test("bytes written by the version-1 format before costs existed still decode, with no cost")
@@ -97,7 +114,8 @@ struct CodecTests {
             UInt8(header.dropFirst(offset).prefix(2), radix: 16)!
         }
         let old = headerBytes + Array(#"{"content":"4"}"#.utf8)
-        let entry = try EntryCodec.decode(old, maxRawLength: 1 << 20)
+        let (entry, key) = try EntryCodec.decode(old, maxRawLength: 1 << 20)
+        #expect(key == nil)
         #expect(entry.cost == .zero)
         #expect(entry.createdAtMillis == 1_764_000_000_000 && entry.expiresAtMillis == 1_764_003_600_000)
         #expect(try entry.value.decoded() == Array(#"{"content":"4"}"#.utf8))
@@ -125,11 +143,11 @@ struct CodecTests {
             .deletingLastPathComponent().deletingLastPathComponent()
         let directory = root.appendingPathComponent("Fuzz/Corpus/entry-codec")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("entry-") && $0 != "entry-lz4-bomb" }
-        #expect(names.contains("entry-cost") && names.contains("entry-raw"))
+        #expect(names.contains("entry-cost") && names.contains("entry-raw") && names.contains("entry-keyed"))
         for name in names {
             let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
-            let entry = try EntryCodec.decode(bytes, maxRawLength: 1 << 20)
-            #expect(EntryCodec.encode(entry) == bytes, "\(name)")
+            let (entry, key) = try EntryCodec.decode(bytes, maxRawLength: 1 << 20)
+            #expect(key.map { EntryCodec.encode(entry, key: $0) } ?? EntryCodec.encode(entry) == bytes, "\(name)")
             if name == "entry-cost" { #expect(entry.cost == AnswerCost(tokens: 13, nanodollars: 62_500)) }
         }
     }
