@@ -169,9 +169,9 @@ struct RedisFailureTests {
             configuration.breakerCoolDown = .milliseconds(500)
             let client = RedisClient(configuration: configuration)
             let service = Task { try await client.run() }
-            #expect(await eventually(within: .seconds(2)) { client.statistics.roundTrips > 0 })
+            #expect(await eventually(within: .seconds(10)) { client.statistics.roundTrips > 0 })
             await server.freeze()
-            #expect(await eventually(within: .seconds(3)) { client.health.status == .degraded })
+            #expect(await eventually(within: .seconds(10)) { client.health.status == .degraded })
             server.thaw()
             let thawed = ContinuousClock.now
             #expect(await eventually(within: .seconds(5)) { client.health.isOK })

@@ -84,7 +84,7 @@ struct RedisTierTests {
                 #expect(ttl <= 200)
             }
             // Our header's expiry (this clock) may pass a few ms before Redis's PX does.
-            let gone = await eventually(within: .seconds(2)) {
+            let gone = await eventually(within: .seconds(10)) {
                 let missed = await tier.get(key, namespace: namespace, generation: 0) == nil
                 let exists = try? await client.execute([.string("EXISTS"), .string(redisKey)])
                 return missed && exists == .integer(0)

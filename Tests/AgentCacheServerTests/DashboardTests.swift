@@ -135,7 +135,7 @@ struct DashboardTests {
 
                     await redis.kill9()
                     let down = #"{"provider":"p","model":"m","messages":[{"role":"user","content":"down"}]}"#
-                    let opened = await eventually(within: .seconds(3)) {
+                    let opened = await eventually(within: .seconds(10)) {
                         _ = try? await nodeB.get(down)
                         let redis = try? await summary(nodeB)["redis"] as? [String: Any]
                         return redis?["circuit"] as? String == "open"
