@@ -116,6 +116,23 @@ struct SavingsStatsTests {
         }
     }
 
+    @Test("an absurd cost ($1e10, or 2^53 tokens of usage) counts at most $1 000 and 10^9 tokens per hit, and sums never trap")
+    func absurdCostsAreBounded() async throws {
+        try await withTestServer { api in
+            let declared = Body.set(response: #""4""#, #""cache":{"cost_usd":1e10}"#)
+            #expect(try await api.set(declared).status == .ok)
+            for _ in 0..<5 { #expect(try await api.get(Body.chat()).status == .ok) }
+            let usage = #"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"usage"}],"response":{"usage":{"total_tokens":9007199254740992}}}"#
+            #expect(try await api.set(usage).status == .ok)
+            let get = #"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"usage"}]}"#
+            for _ in 0..<5 { #expect(try await api.get(get).status == .ok) }
+            let metrics = try Self.metrics(try await Self.stats(api))
+            #expect(metrics["tokens_saved"] as? Int == 5 * 1_000_000_000)
+            #expect(number(metrics["cost_saved_usd"]).map { $0 >= 5_000 && $0 <= 10_000 } == true, "\(metrics)")
+            #expect(try await api.request("/health").status == .ok)
+        }
+    }
+
     @Test("an answer without usage saves nothing and counts no savings; a check is no hit")
     func noUsage() async throws {
         try await withTestServer { api in

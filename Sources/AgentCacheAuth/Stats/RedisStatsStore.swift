@@ -68,7 +68,10 @@ public final class RedisStatsStore: Sendable {
                 while index + 1 < pairs.count {
                     let value = pairs[index + 1].text.flatMap { Int64($0) } ?? 0
                     if let name = pairs[index].text, let field = Self.fields.first(where: { $0.name == name }) {
-                        total[keyPath: field.value] += value
+                        // Saturating, like every count: a hash edited by hand cannot trap us.
+                        var one = TenantStats.Counts()
+                        one[keyPath: field.value] = value
+                        total.add(one)
                     }
                     index += 2
                 }

@@ -55,15 +55,20 @@ public final class TenantStats: Sendable {
             self.lookupMicros = lookupMicros
         }
 
-        /// Adds `other` field by field.
+        /// Adds `other` field by field, saturating at `Int64.max` (a count never traps the
+        /// request path, whatever was stored or read back from Redis).
         public mutating func add(_ other: Counts) {
-            requests += other.requests
-            hits += other.hits
-            misses += other.misses
-            tokensSaved += other.tokensSaved
-            nanodollarsSaved += other.nanodollarsSaved
-            timedLookups += other.timedLookups
-            lookupMicros += other.lookupMicros
+            func saturating(_ sum: inout Int64, _ term: Int64) {
+                let (result, overflow) = sum.addingReportingOverflow(term)
+                sum = overflow ? (term > 0 ? .max : .min) : result
+            }
+            saturating(&requests, other.requests)
+            saturating(&hits, other.hits)
+            saturating(&misses, other.misses)
+            saturating(&tokensSaved, other.tokensSaved)
+            saturating(&nanodollarsSaved, other.nanodollarsSaved)
+            saturating(&timedLookups, other.timedLookups)
+            saturating(&lookupMicros, other.lookupMicros)
         }
 
         /// Whether every field is 0.

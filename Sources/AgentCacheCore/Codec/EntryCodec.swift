@@ -108,6 +108,9 @@ public enum EntryCodec {
             let nanodollars = Int64(bitPattern: readLE(data, at: offset + 8, as: UInt64.self))
             guard tokens >= 0, nanodollars >= 0 else { throw .badHeader("negative cost (\(tokens) tokens, \(nanodollars) nanodollars)") }
             guard tokens != 0 || nanodollars != 0 else { throw .badHeader("a cost header without a cost") }
+            guard tokens <= AnswerCost.maxTokens, nanodollars <= AnswerCost.maxNanodollars else {
+                throw .badHeader("a cost past the bounds (\(tokens) tokens, \(nanodollars) nanodollars)")
+            }
             cost = AnswerCost(tokens: tokens, nanodollars: nanodollars)
         }
         let payload = Array(data[length...])

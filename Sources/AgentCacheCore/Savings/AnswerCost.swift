@@ -14,10 +14,17 @@ public struct AnswerCost: Sendable, Equatable {
     /// Nothing known: not an LLM answer, or one that reported no usage.
     public static let zero = AnswerCost(tokens: 0, nanodollars: 0)
 
-    /// `tokens` tokens for `nanodollars` (both clamped at 0).
+    /// The most tokens one answer is taken to cost (a billion: far past any model's output).
+    public static let maxTokens: Int64 = 1_000_000_000
+    /// The most one answer is taken to cost: 10¹² nanodollars, $1 000. With these bounds a
+    /// tenant's sums stay far from `Int64.max` (and they saturate regardless).
+    public static let maxNanodollars: Int64 = 1_000_000_000_000
+
+    /// `tokens` tokens for `nanodollars`, each clamped to `0...maxTokens` and
+    /// `0...maxNanodollars` (a hostile or absurd usage report cannot inflate the savings).
     public init(tokens: Int64, nanodollars: Int64) {
-        self.tokens = max(0, tokens)
-        self.nanodollars = max(0, nanodollars)
+        self.tokens = min(max(0, tokens), Self.maxTokens)
+        self.nanodollars = min(max(0, nanodollars), Self.maxNanodollars)
     }
 
     /// Whether nothing is known (the entry is written in the version-1 format).

@@ -39,7 +39,10 @@ final class Access: Sendable {
             return checkAdmin(head).map { .anonymous(head) }
         case .adminOrHolder:
             let isAdmin = head.bearerToken.flatMap { token in adminToken.map { AdminToken.matches(token, expected: $0) } } ?? false
-            guard let authority, let credential = head.credential, !isAdmin else {
+            // A request with no credential at all presents the key its path names (SPEC §5:
+            // the seed's "verify key is active" step sends the key alone, in the path).
+            let presented = head.credential ?? (head.authorization == nil ? subject : nil)
+            guard let authority, let credential = presented, !isAdmin else {
                 return checkAdmin(head).map { .anonymous(head) }
             }
             // A key: it must be live, and it reads nothing but its own record.

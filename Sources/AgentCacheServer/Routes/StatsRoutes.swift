@@ -43,7 +43,8 @@ struct StatsRoutes {
         let now = clock.nowMillis()
         let row = namespace.map(TenantStats.row) ?? TenantStats.row(tenant: tenant)
         let totals = await stats.totals(row: row, hours: hours, atMillis: now)
-        let lookups = totals.hits + totals.misses
+        let (sum, overflow) = totals.hits.addingReportingOverflow(totals.misses)
+        let lookups = overflow ? Int64.max : sum
 
         var writer = JSONObjectWriter(allocator: ByteBufferAllocator(), capacity: 640)
         writer.field("period", ascii: period)
@@ -56,7 +57,7 @@ struct StatsRoutes {
             metrics.field("hit_rate", number: Self.percent(totals.hits, of: lookups) ?? 0)
             metrics.field("tokens_saved", totals.tokensSaved)
             metrics.field("cost_saved", ascii: Self.dollars(nanodollars: totals.nanodollarsSaved))
-            metrics.field("cost_saved_usd", number: AnswerCost(tokens: 0, nanodollars: totals.nanodollarsSaved).dollars)
+            metrics.field("cost_saved_usd", number: Double(totals.nanodollarsSaved) / 1e9)
             metrics.field(
                 "avg_latency_ms",
                 number: totals.timedLookups == 0 ? 0 : (Double(totals.lookupMicros) / Double(totals.timedLookups)).rounded() / 1000
