@@ -22,6 +22,26 @@ struct CORSTests {
         }
     }
 
+    @Test("open mode: a page on another origin can neither write, read nor invalidate (no preflight protects a form or a no-cors fetch); no Origin, the server's own, or an allowed one can")
+    func openModeRefusesOtherOrigins() async throws {
+        try await withTestServer(configure: { $0.cors = CORSPolicy(origins: [Self.page]) }) { api in
+            let poison = Body.set(response: #""5 (poisoned)""#)
+            for path in ["/api/cache/set", "/api/cache/get", "/api/cache/invalidate"] {
+                for contentType in ["text/plain", "application/x-www-form-urlencoded"] {
+                    let body = path == "/api/cache/invalidate" ? #"{"namespace":"default"}"# : poison
+                    let answer = try await RouteAccessTests.send(api.port, "POST", path, body, ["Origin: https://evil.example", "Content-Type: \(contentType)"])
+                    #expect(answer.status == 403, "\(path) \(contentType): \(answer.status) \(answer.body)")
+                    #expect(answer.body.contains("--cors-origin"))
+                }
+            }
+            #expect(try await api.get(Body.chat()).xCache == "MISS", "nothing was stored")
+            // The server's own origin (RawHTTPConnection.request says Host: localhost).
+            #expect(try await RouteAccessTests.send(api.port, "POST", "/api/cache/set", poison, ["Origin: http://localhost"]).status == 200)
+            #expect(try await api.set(poison, headers: [HTTPField.Name("Origin")!: Self.page]).status == .ok)
+            #expect(try await api.set(poison).status == .ok)
+        }
+    }
+
     @Test("an allowed origin gets its preflight and its answers marked, with Vary: Origin; another origin gets none", arguments: [true, false])
     func allowedOrigin(fastPath: Bool) async throws {
         try await withAuthServer(configure: { $0.cors = CORSPolicy(origins: [Self.page]); $0.hitFastPath = fastPath }) { api in
@@ -66,7 +86,7 @@ struct CORSTests {
 
     @Test("a malformed --cors-origin is a configuration problem")
     func malformed() {
-        for bad in ["app.example", "https://app.example/", "https://app.example/path", "ftp://x"] {
+        for bad in ["app.example", "https://app.example/", "https://app.example/path", "ftp://x", "https://*.example.com"] {
             #expect(CORSPolicy(origins: [bad]).problem != nil, "\(bad)")
         }
         #expect(CORSPolicy(origins: ["*", "http://localhost:3000", "https://app.example"]).problem == nil)

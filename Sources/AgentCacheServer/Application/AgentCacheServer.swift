@@ -251,7 +251,7 @@ public enum AgentCacheServer {
         router.add(middleware: RequestMetricsMiddleware(metrics: parts.metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: PathRuleMiddleware())
-        let gate = Access(authority: parts.auth, adminToken: configuration.adminToken, stats: parts.stats, clock: parts.clock)
+        let gate = Access(authority: parts.auth, adminToken: configuration.adminToken, stats: parts.stats, clock: parts.clock, cors: configuration.cors)
         let routes = RouteTable.Builder(
             router: router,
             gate: gate,

@@ -23,6 +23,16 @@ public struct CORSPolicy: Sendable, Equatable {
         return origins.contains(origin) ? origin : nil
     }
 
+    /// Whether a request carrying `origin` (the Fetch standard's `Origin`, which browsers send
+    /// with every cross-origin request, and with same-origin ones but GET and HEAD) comes from
+    /// a page this server lets call it: no `Origin` (not a browser page), the server's own
+    /// origin (`host` is the request's `Host`), or an allowed one.
+    func admits(origin: String?, host: String?) -> Bool {
+        guard let origin else { return true }
+        if let host, origin == "http://" + host || origin == "https://" + host { return true }
+        return allowOrigin(for: origin) != nil
+    }
+
     /// Headers a page may send: what the published client and the API read.
     static let allowedHeaders = "Content-Type, X-API-Key, Authorization, X-Cache-Namespace"
     /// Headers a page may read from an answer.
@@ -35,8 +45,8 @@ public struct CORSPolicy: Sendable, Equatable {
         for origin in origins where origin != "*" {
             let parts = origin.split(separator: "/", omittingEmptySubsequences: false)
             let schemeOK = origin.hasPrefix("http://") || origin.hasPrefix("https://")
-            if !schemeOK || parts.count != 3 || parts[2].isEmpty || origin.hasSuffix("/") {
-                return "--cors-origin: '\(origin)' is not * or an origin such as https://app.example or http://localhost:3000 (scheme, host, optional port; no path)"
+            if !schemeOK || parts.count != 3 || parts[2].isEmpty || origin.hasSuffix("/") || origin.contains("*") {
+                return "--cors-origin: '\(origin)' is not * or an origin such as https://app.example or http://localhost:3000 (scheme, host, optional port; no path, no wildcard: list each origin)"
             }
         }
         return nil

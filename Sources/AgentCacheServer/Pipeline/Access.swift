@@ -19,8 +19,12 @@ final class Access: Sendable {
     let adminToken: String?
     let stats: TenantStats
     let clock: any CacheClock
+    /// The browser origins allowed (`--cors-origin`): in open mode, what stands between a web
+    /// page and the cache (there is no key a page would have to know).
+    let cors: CORSPolicy
 
-    init(authority: KeyAuthority?, adminToken: String?, stats: TenantStats, clock: any CacheClock) {
+    init(authority: KeyAuthority?, adminToken: String?, stats: TenantStats, clock: any CacheClock, cors: CORSPolicy = CORSPolicy()) {
+        self.cors = cors
         self.authority = authority
         self.adminToken = adminToken
         self.stats = stats
@@ -54,6 +58,14 @@ final class Access: Sendable {
             }
         case .scope(let scope):
             guard let authority else {
+                // Open mode: a page on another origin could otherwise write, read or invalidate
+                // through a visitor's browser (a form or a no-cors fetch needs no preflight).
+                guard cors.admits(origin: head.origin, host: head.host) else {
+                    return .failure(CacheError(
+                        .insufficientPermissions,
+                        "a browser page from \(head.origin ?? "") may not call this server: without API keys only pages allowed by --cors-origin may"
+                    ))
+                }
                 stats.recordRequest(tenant: Self.defaultTenant, atMillis: clock.nowMillis())
                 return .value(Caller(head: head, tenant: Self.defaultTenant, admission: nil))
             }

@@ -17,6 +17,9 @@ final class RequestHead: Sendable {
     let authorization: String?
     /// `X-Cache-Namespace`, as sent.
     let namespace: String?
+    /// `Origin` (a browser page's) and `Host`, as sent.
+    let origin: String?
+    let host: String?
     /// The first `X-Forwarded-For` entry, read behind a trusted proxy (`--trust-forwarded-for`).
     private let forwardedFor: String?
     /// The connection's peer.
@@ -29,6 +32,8 @@ final class RequestHead: Sendable {
         apiKey = try Self.single("X-API-Key", values).map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }
         authorization = try Self.single("Authorization", values)
         namespace = try Self.single("X-Cache-Namespace", values)
+        origin = try Self.single("Origin", values)
+        host = values("Host").first
         if trustForwardedFor, let forwarded = values("X-Forwarded-For").first, let first = forwarded.split(separator: ",").first {
             forwardedFor = String(first).trimmingSpaces
         } else {
