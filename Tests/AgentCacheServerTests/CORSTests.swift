@@ -75,6 +75,17 @@ struct CORSTests {
         }
     }
 
+    @Test("only the API is shared with other origins: /metrics, /health, the dashboard and unknown paths get no Access-Control header")
+    func apiOnly() async throws {
+        try await withTestServer(configure: { $0.cors = CORSPolicy(origins: ["*"]) }) { api in
+            for path in ["/metrics", "/health", "/dashboard", "/api/metrics/summary", "/nowhere"] {
+                let answer = try await RouteAccessTests.send(api.port, "GET", path, "", ["Origin: https://anything.example"])
+                let shared = answer.headers["access-control-allow-origin"] != nil
+                #expect(shared == path.hasPrefix("/api/"), "\(path): \(answer.status)")
+            }
+        }
+    }
+
     @Test("* allows any origin without Vary")
     func anyOrigin() async throws {
         try await withTestServer(configure: { $0.cors = CORSPolicy(origins: ["*"]) }) { api in
