@@ -17,7 +17,7 @@ public final class MotoServerProcess: @unchecked Sendable {
     // @unchecked: one test drives an instance from one task at a time; `process` is set once.
 
     public let port: Int
-    private var process: Process?
+    private var process: SpawnedProcess?
 
     /// `http://127.0.0.1:<port>`.
     public var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -63,8 +63,7 @@ public final class MotoServerProcess: @unchecked Sendable {
     public func stop() async {
         guard let process, process.isRunning else { return }
         _ = kill(process.processIdentifier, SIGKILL)
-        let box = ProcessBox(process)
-        try? await NIOThreadPool.singleton.runIfActive { box.process.waitUntilExit() }
+        try? await NIOThreadPool.singleton.runIfActive { process.waitUntilExit() }
     }
 
     deinit {

@@ -29,7 +29,7 @@ public final class RedisServerProcess: @unchecked Sendable {
     public let password: String?
     /// The primary's port, for a replica (`--replicaof`).
     public let replicaOf: Int?
-    private var process: Process?
+    private var process: SpawnedProcess?
     private let directory: URL
 
     public var url: RedisURL {
@@ -123,8 +123,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         guard let process, process.isRunning else { return }
         _ = kill(process.processIdentifier, SIGCONT)
         _ = kill(process.processIdentifier, SIGKILL)
-        let box = ProcessBox(process)
-        try? await NIOThreadPool.singleton.runIfActive { box.process.waitUntilExit() }
+        try? await NIOThreadPool.singleton.runIfActive { process.waitUntilExit() }
     }
 
     /// Kills the server and starts a fresh one on the same port (empty data).

@@ -8,17 +8,10 @@ public enum TestProcess {
     /// run crashed in its memcpy while another test spawned a server): launches take turns.
     private static let launching = NIOLock()
 
-    /// Launches `executable` with `arguments`, output discarded. `Process.run` blocks, so it runs
-    /// on NIO's blocking pool rather than the two-thread cooperative pool tests share.
-    public static func spawn(_ executable: String, _ arguments: [String]) async throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let box = ProcessBox(process)
-        try await NIOThreadPool.singleton.runIfActive { try launching.withLock { try box.process.run() } }
-        return process
+    /// Launches `executable` with `arguments`, output discarded (`SpawnedProcess`, not
+    /// Foundation's `Process`), on NIO's blocking pool, taking turns with the other launches.
+    public static func spawn(_ executable: String, _ arguments: [String]) async throws -> SpawnedProcess {
+        try await NIOThreadPool.singleton.runIfActive { try launching.withLock { try SpawnedProcess(executable, arguments) } }
     }
 
     /// Runs `executable` with `arguments` and only `environment` (nothing inherited) to its
