@@ -75,16 +75,8 @@ struct StatsRoutes {
             }
             writer.field("tier", ascii: admission.record.tier.rawValue)
         } else {
-            let civil = Timestamp.civilTime(millis: now)
-            let month = await stats.totals(
-                row: TenantStats.row(tenant: tenant), hours: Int64((civil.day - 1) * 24 + civil.hour + 1), atMillis: now
-            )
-            writer.object("quota") { quota in
-                quota.null("monthly_limit")
-                quota.field("monthly_used", month.requests)
-                quota.null("monthly_remaining")
-                quota.null("usage_percent")
-            }
+            // Open mode: no key, no plan, so no quota. Left out rather than sent with null
+            // numbers, which the published client types as numbers (its `quota` is optional).
             writer.null("tier")
         }
         return .json(writer.finish())
