@@ -105,7 +105,8 @@ public final class RedisClient: Service, Sendable {
     /// Cost: one round trip, plus the replica's acknowledgement when there are replicas.
     public func replicated(_ commands: [[RedisArgument]]) async throws(RedisError) -> [RedisReply] {
         guard try await replicaCount() > 0 else { return try await pipeline(commands) }
-        let waitMillis = max(1, Int64(configuration.commandTimeout.components.seconds * 1000 + configuration.commandTimeout.components.attoseconds / 1_000_000_000_000_000) / 2)
+        let half = (configuration.commandTimeout / 2).components
+        let waitMillis = max(1, half.seconds * 1000 + half.attoseconds / 1_000_000_000_000_000)
         let replies = try await pipeline(commands + [["WAIT", 1, RedisArgument(waitMillis)]])
         guard let acknowledged = replies.last?.integer, acknowledged >= 1 else { throw .replicationTimeout }
         return Array(replies.dropLast())

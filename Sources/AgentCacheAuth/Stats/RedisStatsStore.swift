@@ -69,9 +69,7 @@ public final class RedisStatsStore: Sendable {
                     let value = pairs[index + 1].text.flatMap { Int64($0) } ?? 0
                     if let name = pairs[index].text, let field = Self.fields.first(where: { $0.name == name }) {
                         // Saturating, like every count: a hash edited by hand cannot trap us.
-                        var one = TenantStats.Counts()
-                        one[keyPath: field.value] = value
-                        total.add(one)
+                        total.add(value, to: field.value)
                     }
                     index += 2
                 }

@@ -58,17 +58,19 @@ public final class TenantStats: Sendable {
         /// Adds `other` field by field, saturating at `Int64.max` (a count never traps the
         /// request path, whatever was stored or read back from Redis).
         public mutating func add(_ other: Counts) {
-            func saturating(_ sum: inout Int64, _ term: Int64) {
-                let (result, overflow) = sum.addingReportingOverflow(term)
-                sum = overflow ? (term > 0 ? .max : .min) : result
-            }
-            saturating(&requests, other.requests)
-            saturating(&hits, other.hits)
-            saturating(&misses, other.misses)
-            saturating(&tokensSaved, other.tokensSaved)
-            saturating(&nanodollarsSaved, other.nanodollarsSaved)
-            saturating(&timedLookups, other.timedLookups)
-            saturating(&lookupMicros, other.lookupMicros)
+            add(other.requests, to: \.requests)
+            add(other.hits, to: \.hits)
+            add(other.misses, to: \.misses)
+            add(other.tokensSaved, to: \.tokensSaved)
+            add(other.nanodollarsSaved, to: \.nanodollarsSaved)
+            add(other.timedLookups, to: \.timedLookups)
+            add(other.lookupMicros, to: \.lookupMicros)
+        }
+
+        /// Adds `term` to `field`, saturating like `add(_:)`.
+        public mutating func add(_ term: Int64, to field: WritableKeyPath<Counts, Int64>) {
+            let (result, overflow) = self[keyPath: field].addingReportingOverflow(term)
+            self[keyPath: field] = overflow ? (term > 0 ? .max : .min) : result
         }
 
         /// Whether every field is 0.

@@ -29,16 +29,17 @@ public enum EntryCodec {
 
     /// Serialises `entry` under `key` (version 3). One allocation of header + payload.
     public static func encode(_ entry: CacheEntry, key: CacheKey) -> [UInt8] {
-        encode(entry, key: Optional(key))
+        write(entry, key: key)
     }
 
     /// Serialises `entry` in the keyless versions 1 or 2 (what a previous release wrote), for
     /// tools and tests; the server writes `encode(_:key:)`.
     public static func encode(_ entry: CacheEntry) -> [UInt8] {
-        encode(entry, key: nil)
+        write(entry, key: nil)
     }
 
-    private static func encode(_ entry: CacheEntry, key: CacheKey?) -> [UInt8] {
+    /// Both encodings: version 3 with `key`, versions 1 or 2 without.
+    private static func write(_ entry: CacheEntry, key: CacheKey?) -> [UInt8] {
         let withCost = !entry.cost.isZero
         var out = [UInt8]()
         out.reserveCapacity(56 + entry.value.bytes.count)
